@@ -1,0 +1,61 @@
+// jwtx::policy — the claim checklist run after a signature verified (RFC 7519 §4.1).
+//
+// All times are seconds since the Unix epoch. Numeric dates may be integers or fractions; any other
+// JSON type for exp/nbf/iat is status::claim_type. Comparisons (leeway L, clock now):
+//   expired          now >= exp + L          (exp required unless require_exp == false)
+//   not_yet_valid    now + L < nbf
+//   issued_in_future iat > now + L
+//   too_old          now - iat > max_age + L (max_age set; iat then required)
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <simdjson.h>
+
+#include "engine/claims.h"
+#include "engine/status.h"
+
+namespace jwtx {
+
+class revocation_set;
+
+// Returns the current time in (fractional) Unix seconds. Must be thread-safe.
+using clock_fn = std::function<double()>;
+
+// The system clock (CLOCK_REALTIME).
+double system_now() noexcept;
+
+struct policy {
+  double leeway_seconds = 60;
+  bool require_exp = true;
+  std::optional<double> max_age_seconds;
+  // Allowed issuers; empty accepts any (or no) iss.
+  std::vector<std::string> issuers;
+  // Allowed audiences; a token passes if at least one of its aud values is listed. When empty, a
+  // token that carries an aud is rejected (RFC 7519 §4.1.3: a recipient that does not identify
+  // itself with the aud value MUST reject) unless ignore_aud_when_unconfigured is set.
+  std::vector<std::string> audiences;
+  bool ignore_aud_when_unconfigured = false;
+  // Claim names that must be present (any type), e.g. {"sub", "jti"}.
+  std::vector<std::string> required_claims;
+  // Required "typ" header value, compared case-insensitively, with an optional "application/"
+  // prefix ignored (RFC 7515 §4.1.9). Empty: typ is not checked.
+  std::string typ;
+  // Revoked jti values (borrowed; must outlive the verifier). Null: no revocation check.
+  const revocation_set* revoked = nullptr;
+  // Injected clock; empty uses system_now().
+  clock_fn clock;
+};
+
+// Runs the checklist in this order: missing_claim (required names, exp if require_exp, iat if
+// max_age), expired, not_yet_valid, issued_in_future, too_old, issuer_mismatch,
+// audience_mismatch, revoked. |claims| is the verified claims object |c| was read from.
+// No allocation, never throws (the revocation lookup takes a shared lock for now).
+status check_policy(const policy& p, const registered_claims& c, simdjson::dom::object claims,
+                    double now) noexcept;
+
+}  // namespace jwtx

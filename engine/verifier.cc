@@ -1,0 +1,205 @@
+#include "engine/verifier.h"
+
+#include <cstring>
+
+#include "engine/base64url/base64url.h"
+#include "engine/header.h"
+#include "engine/json_rules.h"
+#include "engine/key_set.h"
+#include "engine/signature.h"
+#include "engine/token_view.h"
+
+namespace jwtx {
+
+// A grow-only byte buffer with simdjson's padding after the used bytes. Grows only when a larger
+// token arrives, so a warm result never allocates.
+class padded_buffer {
+ public:
+  std::uint8_t* reserve(std::size_t n) {
+    if (n + simdjson::SIMDJSON_PADDING > capacity_) {
+      capacity_ = (n + simdjson::SIMDJSON_PADDING) * 2;
+      data_ = std::make_unique<std::uint8_t[]>(capacity_);
+    }
+    return data_.get();
+  }
+  const std::uint8_t* data() const { return data_.get(); }
+
+ private:
+  std::unique_ptr<std::uint8_t[]> data_;
+  std::size_t capacity_ = 0;
+};
+
+struct verify_result::scratch {
+  simdjson::dom::parser header_parser;
+  simdjson::dom::parser claims_parser;
+  padded_buffer header, payload, signature;
+  std::size_t payload_len = 0;
+  bool payload_verified = false;
+  bool claims_parsed = false;
+  simdjson::dom::element claims_root;
+  std::vector<std::string_view> names;
+  std::string token;  // kept only to compute the fingerprint on demand
+};
+
+verify_result::verify_result() : scratch_(std::make_unique<scratch>()) {}
+verify_result::~verify_result() = default;
+verify_result::verify_result(verify_result&&) noexcept = default;
+verify_result& verify_result::operator=(verify_result&&) noexcept = default;
+
+void verify_result::reset() noexcept {
+  status_ = jwtx::status::internal_error;
+  alg_.reset();
+  kid_.clear();
+  has_kid_ = false;
+  claims_.clear();
+  scratch_->payload_len = 0;
+  scratch_->payload_verified = false;
+  scratch_->claims_parsed = false;
+}
+
+fingerprint_text verify_result::fingerprint() const noexcept {
+  return jwtx::fingerprint(scratch_ ? std::string_view(scratch_->token) : std::string_view());
+}
+
+simdjson::simdjson_result<simdjson::dom::element> verify_result::claim(
+    std::string_view json_pointer) const {
+  if (!scratch_ || !scratch_->claims_parsed) return simdjson::INCORRECT_TYPE;
+  return scratch_->claims_root.at_pointer(json_pointer);
+}
+
+std::optional<std::string_view> verify_result::claim_string(std::string_view json_pointer) const {
+  std::string_view s;
+  if (claim(json_pointer).get_string().get(s)) return std::nullopt;
+  return s;
+}
+
+std::string_view verify_result::payload() const noexcept {
+  if (!scratch_ || !scratch_->payload_verified) return {};
+  return {reinterpret_cast<const char*>(scratch_->payload.data()), scratch_->payload_len};
+}
+
+verifier::verifier(std::shared_ptr<key_store> keys, verifier_options options)
+    : keys_(std::move(keys)), options_(std::move(options)) {}
+
+verifier::verifier(std::shared_ptr<const key_set> keys, verifier_options options)
+    : keys_(std::make_shared<key_store>(std::move(keys))), options_(std::move(options)) {}
+
+verify_result verifier::verify(std::string_view token) const noexcept {
+  verify_result r;
+  verify(token, r);
+  return r;
+}
+
+namespace {
+
+// Decodes one base64url segment into |buf| (padded for simdjson); returns the decoded length.
+bool decode_segment(std::string_view seg, padded_buffer& buf, std::size_t* len) {
+  std::uint8_t* out = buf.reserve(base64url::decoded_size(seg.size()));
+  auto r = base64url::decode(seg, out);
+  if (!r.ok) return false;
+  std::memset(out + r.size, 0, simdjson::SIMDJSON_PADDING);
+  *len = r.size;
+  return true;
+}
+
+// Key selection and signature check. With a kid, exactly that key; without, every key that fits
+// the alg (a bounded loop over the immutable set).
+status check_signature(const key_set& keys, const jose_header& h, const verifier_options& o,
+                       std::string_view signing_input, const std::uint8_t* sig,
+                       std::size_t sig_len) {
+  auto size_ok = [&](const key& k) {
+    if (k.type() == key_type::rsa) return k.bits() >= o.min_rsa_bits;
+    if (k.type() == key_type::oct) return k.hmac_secret().size() >= hash_size(h.alg);
+    return true;
+  };
+  if (h.has_kid) {
+    const key* k = keys.find(h.kid);
+    if (k == nullptr) return status::key_not_found;
+    if (!k->compatible_with(h.alg)) return status::alg_key_mismatch;
+    if (!size_ok(*k)) return status::key_too_small;
+    return verify_signature(h.alg, *k, signing_input, sig, sig_len);
+  }
+  status result = status::key_not_found;
+  for (const key& k : keys.keys()) {
+    if (!k.compatible_with(h.alg)) continue;
+    if (!size_ok(k)) {
+      if (result == status::key_not_found) result = status::key_too_small;
+      continue;
+    }
+    status s = verify_signature(h.alg, k, signing_input, sig, sig_len);
+    if (s == status::ok) return s;
+    result = s;
+  }
+  return result;
+}
+
+}  // namespace
+
+void verifier::verify(std::string_view token, verify_result& out) const noexcept {
+  if (!out.scratch_) out.scratch_ = std::make_unique<verify_result::scratch>();
+  out.reset();
+  verify_result::scratch& s = *out.scratch_;
+  out.status_ = [&]() -> status {
+    // 1. Size, before any other work.
+    if (token.size() > options_.max_token_bytes) return status::too_large;
+    s.token.assign(token);
+
+    // 2. Split.
+    token_view parts;
+    if (status st = split_token(token, &parts); st != status::ok) return st;
+
+    // 3. Decode header, payload and signature (payload bytes are not interpreted yet).
+    std::size_t header_len = 0, sig_len = 0;
+    if (!decode_segment(parts.header, s.header, &header_len) ||
+        !decode_segment(parts.payload, s.payload, &s.payload_len) ||
+        !decode_segment(parts.signature, s.signature, &sig_len))
+      return status::bad_base64;
+
+    // 4. Header: JSON rules, then the registered members.
+    simdjson::dom::element header_root;
+    if (status st = parse_json_object(s.header_parser, s.header.data(), header_len,
+                                      options_.max_json_depth, s.names, &header_root);
+        st != status::ok)
+      return st;
+    jose_header h;
+    if (status st = read_header(header_root.get_object().value_unsafe(), &h); st != status::ok)
+      return st;
+    out.alg_ = h.alg;
+    out.has_kid_ = h.has_kid;
+    out.kid_.assign(h.kid);
+
+    // 5. Algorithm allow-list and typ.
+    if (!options_.algorithms.contains(h.alg)) return status::alg_not_allowed;
+    if (!options_.claims.typ.empty() &&
+        (!h.has_typ || !typ_matches(h.typ, options_.claims.typ)))
+      return status::typ_mismatch;
+
+    // 6. Key selection and signature, on a lock-free snapshot of the current key set.
+    {
+      key_store::snapshot keys = keys_->read();
+      if (status st = check_signature(*keys.get(), h, options_, parts.signing_input,
+                                      s.signature.data(), sig_len);
+          st != status::ok)
+        return st;
+    }
+    s.payload_verified = true;
+    if (!options_.payload_is_jwt) return status::ok;
+
+    // 7. Claims: only now is the payload read.
+    simdjson::dom::element claims_root;
+    if (status st = parse_json_object(s.claims_parser, s.payload.data(), s.payload_len,
+                                      options_.max_json_depth, s.names, &claims_root);
+        st != status::ok)
+      return st;
+    s.claims_root = claims_root;
+    s.claims_parsed = true;
+    simdjson::dom::object claims = claims_root.get_object().value_unsafe();
+    if (status st = read_claims(claims, &out.claims_); st != status::ok) return st;
+
+    // 8. Policy (time, iss, aud, required claims, revocation).
+    const double now = options_.claims.clock ? options_.claims.clock() : system_now();
+    return check_policy(options_.claims, out.claims_, claims, now);
+  }();
+}
+
+}  // namespace jwtx

@@ -1,0 +1,108 @@
+// jwtx::verifier — strict JWS compact / JWT verification.
+//
+// Pipeline (engine/verifier.cc shows it in this order): size check -> split (token_view) ->
+// base64url decode -> header parse -> alg allow-list -> key select (key_set) -> crit/typ ->
+// signature (BoringSSL) -> claims parse -> policy -> revocation.
+// Nothing from the payload is read before the signature has verified.
+//
+// Thread-safety: verify() is const and may be called from any number of threads at once.
+// Errors: verify() never throws; every outcome is a jwtx::status.
+// Allocation: verify(token, result&) reuses |result|'s buffers; after a warm-up it performs no
+// heap allocation for tokens up to max_token_bytes (the claim strings live inside the result).
+#pragma once
+
+#include <simdjson.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/algorithm.h"
+#include "engine/claims.h"
+#include "engine/fingerprint.h"
+#include "engine/key_store.h"
+#include "engine/policy.h"
+#include "engine/status.h"
+
+namespace jwtx {
+
+struct verifier_options {
+  // Algorithms accepted at all. Empty accepts nothing. "none" can never be listed.
+  algorithm_set algorithms;
+  // Tokens longer than this are rejected (status::too_large) before any other work.
+  std::size_t max_token_bytes = 16 * 1024;
+  // Deepest allowed JSON nesting in header and payload (the top-level object is depth 1).
+  std::size_t max_json_depth = 16;
+  // Minimum RSA modulus size; smaller keys give status::key_too_small.
+  unsigned min_rsa_bits = 2048;
+  // false: the payload is an arbitrary byte string (plain JWS) and no claim policy runs.
+  bool payload_is_jwt = true;
+  policy claims;
+};
+
+class verify_result {
+ public:
+  verify_result();
+  ~verify_result();
+  verify_result(verify_result&&) noexcept;
+  verify_result& operator=(verify_result&&) noexcept;
+
+  jwtx::status status() const noexcept { return status_; }
+  bool ok() const noexcept { return status_ == jwtx::status::ok; }
+  // Set once the header parsed (even if the token later failed).
+  std::optional<algorithm> alg() const noexcept { return alg_; }
+  // The header's kid (empty if none). Valid until this result is reused.
+  std::string_view kid() const noexcept { return kid_; }
+  bool has_kid() const noexcept { return has_kid_; }
+  // Fingerprint of the token this result is for (computed on demand; see fingerprint.h).
+  fingerprint_text fingerprint() const noexcept;
+
+  // Registered claims: only filled when the signature verified (claims are never read before).
+  const registered_claims& claims() const noexcept { return claims_; }
+
+  // Any claim by JSON pointer (RFC 6901), e.g. "/scope", "/roles/0", "/tenant_id", without
+  // parsing again. Returns NO_SUCH_FIELD-style errors when absent, INCORRECT_TYPE when the
+  // payload was not parsed (signature failed, or plain JWS mode).
+  simdjson::simdjson_result<simdjson::dom::element> claim(std::string_view json_pointer) const;
+  std::optional<std::string_view> claim_string(std::string_view json_pointer) const;
+  // The decoded payload bytes (JWS mode: the whole payload; JWT mode: the claims JSON).
+  // Empty unless the signature verified.
+  std::string_view payload() const noexcept;
+
+ private:
+  friend class verifier;
+  void reset() noexcept;
+
+  jwtx::status status_ = jwtx::status::internal_error;
+  std::optional<algorithm> alg_;
+  std::string kid_;
+  bool has_kid_ = false;
+  registered_claims claims_;
+  struct scratch;
+  std::unique_ptr<scratch> scratch_;  // decode buffers + the claims document
+};
+
+class verifier {
+ public:
+  verifier(std::shared_ptr<key_store> keys, verifier_options options);
+  // Convenience: a store holding one fixed set.
+  verifier(std::shared_ptr<const key_set> keys, verifier_options options);
+
+  // Verifies |token|. Never throws.
+  verify_result verify(std::string_view token) const noexcept;
+  // Same, reusing |out| (no allocation once |out| has seen a token of similar size).
+  void verify(std::string_view token, verify_result& out) const noexcept;
+
+  const verifier_options& options() const noexcept { return options_; }
+  key_store& keys() const noexcept { return *keys_; }
+
+ private:
+  std::shared_ptr<key_store> keys_;
+  verifier_options options_;
+};
+
+}  // namespace jwtx

@@ -1,0 +1,47 @@
+#include "engine/status.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+#include <string>
+
+#include "engine/algorithm.h"
+
+namespace jwtx {
+namespace {
+
+TEST(Status, NamesAreUniqueSnakeCaseAndRoundTrip) {
+  std::set<std::string_view> seen;
+  for (int i = 0; i < kStatusCount; ++i) {
+    const auto s = static_cast<status>(i);
+    const std::string_view name = status_name(s);
+    ASSERT_FALSE(name.empty());
+    for (char c : name) EXPECT_TRUE((c >= 'a' && c <= 'z') || c == '_') << name;
+    EXPECT_TRUE(seen.insert(name).second) << "duplicate name " << name;
+    EXPECT_EQ(status_from_name(name), s);
+  }
+  EXPECT_EQ(status_from_name("no_such_status"), std::nullopt);
+}
+
+TEST(Status, StableNumericValuesOfDocumentedNames) {
+  // Metrics and the C API store the number; these must never move.
+  EXPECT_EQ(static_cast<int>(status::ok), 0);
+  EXPECT_EQ(status_name(status::bad_signature), "bad_signature");
+  EXPECT_EQ(status_name(status::unsupported_jwe), "unsupported_jwe");
+  EXPECT_EQ(status_name(status::revoked), "revoked");
+}
+
+TEST(Algorithm, NoneIsNeverAnAlgorithm) {
+  for (const char* n : {"none", "None", "NONE", "nOnE", "", "HS256 ", "hs256", "ES256K", "Ed25519"})
+    EXPECT_EQ(algorithm_from_name(n), std::nullopt) << n;
+  std::string_view bad;
+  EXPECT_EQ(parse_algorithm_list("RS256,none", &bad), std::nullopt);
+  EXPECT_EQ(bad, "none");
+  auto set = parse_algorithm_list("RS256,ES256", &bad);
+  ASSERT_TRUE(set);
+  EXPECT_TRUE(set->contains(algorithm::RS256));
+  EXPECT_FALSE(set->contains(algorithm::HS256));
+}
+
+}  // namespace
+}  // namespace jwtx
