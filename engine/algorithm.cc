@@ -47,21 +47,30 @@ std::size_t hash_size(algorithm a) noexcept { return info(a).hash_bytes; }
 
 std::string_view key_type_name(key_type t) noexcept {
   switch (t) {
-    case key_type::oct: return "oct";
-    case key_type::rsa: return "RSA";
-    case key_type::ec: return "EC";
-    case key_type::okp: return "OKP";
+    case key_type::oct:
+      return "oct";
+    case key_type::rsa:
+      return "RSA";
+    case key_type::ec:
+      return "EC";
+    case key_type::okp:
+      return "OKP";
   }
   return "";
 }
 
 std::string_view curve_name(curve c) noexcept {
   switch (c) {
-    case curve::none: return "";
-    case curve::p256: return "P-256";
-    case curve::p384: return "P-384";
-    case curve::p521: return "P-521";
-    case curve::ed25519: return "Ed25519";
+    case curve::none:
+      return "";
+    case curve::p256:
+      return "P-256";
+    case curve::p384:
+      return "P-384";
+    case curve::p521:
+      return "P-521";
+    case curve::ed25519:
+      return "Ed25519";
   }
   return "";
 }

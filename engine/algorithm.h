@@ -9,10 +9,18 @@
 namespace jwtx {
 
 enum class algorithm : std::uint8_t {
-  HS256, HS384, HS512,
-  RS256, RS384, RS512,
-  PS256, PS384, PS512,
-  ES256, ES384, ES512,
+  HS256,
+  HS384,
+  HS512,
+  RS256,
+  RS384,
+  RS512,
+  PS256,
+  PS384,
+  PS512,
+  ES256,
+  ES384,
+  ES512,
   EdDSA,
 };
 inline constexpr int kAlgorithmCount = static_cast<int>(algorithm::EdDSA) + 1;

@@ -60,10 +60,14 @@ status check(element e, std::size_t depth, std::size_t max_depth,
 
 status status_from_simdjson(simdjson::error_code e) noexcept {
   switch (e) {
-    case simdjson::SUCCESS: return status::ok;
-    case simdjson::UTF8_ERROR: return status::bad_utf8;
-    case simdjson::DEPTH_ERROR: return status::too_deep;
-    default: return status::bad_json;
+    case simdjson::SUCCESS:
+      return status::ok;
+    case simdjson::UTF8_ERROR:
+      return status::bad_utf8;
+    case simdjson::DEPTH_ERROR:
+      return status::too_deep;
+    default:
+      return status::bad_json;
   }
 }
 

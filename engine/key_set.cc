@@ -37,30 +37,44 @@ constexpr std::size_t kJwkMaxDepth = 8;
 
 int curve_nid(curve c) {
   switch (c) {
-    case curve::p256: return NID_X9_62_prime256v1;
-    case curve::p384: return NID_secp384r1;
-    case curve::p521: return NID_secp521r1;
-    default: return NID_undef;
+    case curve::p256:
+      return NID_X9_62_prime256v1;
+    case curve::p384:
+      return NID_secp384r1;
+    case curve::p521:
+      return NID_secp521r1;
+    default:
+      return NID_undef;
   }
 }
 
 std::size_t coordinate_bytes(curve c) {
   switch (c) {
-    case curve::p256: return 32;
-    case curve::p384: return 48;
-    case curve::p521: return 66;
-    case curve::ed25519: return 32;
-    default: return 0;
+    case curve::p256:
+      return 32;
+    case curve::p384:
+      return 48;
+    case curve::p521:
+      return 66;
+    case curve::ed25519:
+      return 32;
+    default:
+      return 0;
   }
 }
 
 unsigned curve_bits(curve c) {
   switch (c) {
-    case curve::p256: return 256;
-    case curve::p384: return 384;
-    case curve::p521: return 521;
-    case curve::ed25519: return 255;
-    default: return 0;
+    case curve::p256:
+      return 256;
+    case curve::p384:
+      return 384;
+    case curve::p521:
+      return 521;
+    case curve::ed25519:
+      return 255;
+    default:
+      return 0;
   }
 }
 
@@ -74,10 +88,14 @@ std::optional<curve> curve_from_name(std::string_view n) {
 
 curve curve_from_nid(int nid) {
   switch (nid) {
-    case NID_X9_62_prime256v1: return curve::p256;
-    case NID_secp384r1: return curve::p384;
-    case NID_secp521r1: return curve::p521;
-    default: return curve::none;
+    case NID_X9_62_prime256v1:
+      return curve::p256;
+    case NID_secp384r1:
+      return curve::p384;
+    case NID_secp521r1:
+      return curve::p521;
+    default:
+      return curve::none;
   }
 }
 
@@ -86,7 +104,7 @@ curve curve_from_nid(int nid) {
 // 168 with probability ~2^-28; every ROCA modulus of 512 bits or more passes them all.
 bool has_roca_fingerprint(const BIGNUM* n) {
   static constexpr std::array<unsigned, 38> kPrimes = {
-      3,  5,  7,  11, 13, 17, 19, 23, 29, 31, 37, 41,  43,  47,  53,  59,  61,  67,  71,
+      3,  5,  7,  11, 13, 17,  19,  23,  29,  31,  37,  41,  43,  47,  53,  59,  61,  67,  71,
       73, 79, 83, 89, 97, 101, 103, 107, 109, 113, 127, 131, 137, 139, 149, 151, 157, 163, 167};
   for (unsigned p : kPrimes) {
     BN_ULONG r = BN_mod_word(n, p);
@@ -137,10 +155,14 @@ bool key::compatible_with(algorithm a) const noexcept {
 
 const detail::hmac_state* key::hmac(algorithm a) const noexcept {
   switch (a) {
-    case algorithm::HS256: return hmac_[0].get();
-    case algorithm::HS384: return hmac_[1].get();
-    case algorithm::HS512: return hmac_[2].get();
-    default: return nullptr;
+    case algorithm::HS256:
+      return hmac_[0].get();
+    case algorithm::HS384:
+      return hmac_[1].get();
+    case algorithm::HS512:
+      return hmac_[2].get();
+    default:
+      return nullptr;
   }
 }
 
@@ -188,8 +210,9 @@ status key_set_builder::add_jwk(std::string_view json, std::string_view source) 
   simdjson::dom::element root;
   status s = parse_json_object(parser, reinterpret_cast<const std::uint8_t*>(padded.data()),
                                padded.size(), kJwkMaxDepth, names, &root);
-  if (s != status::ok) return fail(status::key_invalid, std::string(source) + ": not a JSON object (" +
-                                                           std::string(status_name(s)) + ")");
+  if (s != status::ok)
+    return fail(status::key_invalid,
+                std::string(source) + ": not a JSON object (" + std::string(status_name(s)) + ")");
   simdjson::dom::object obj = root.get_object().value_unsafe();
   std::string where(source);
 
@@ -197,10 +220,12 @@ status key_set_builder::add_jwk(std::string_view json, std::string_view source) 
   if (get_string(obj, "kty", &kty) != member::ok)
     return fail(status::key_invalid, where + ": \"kty\" missing or not a string");
   member kid_m = get_string(obj, "kid", &kid);
-  if (kid_m == member::wrong_type) return fail(status::key_invalid, where + ": \"kid\" not a string");
+  if (kid_m == member::wrong_type)
+    return fail(status::key_invalid, where + ": \"kid\" not a string");
   if (kid_m == member::ok) where += " (kid \"" + std::string(kid) + "\")";
   member use_m = get_string(obj, "use", &use);
-  if (use_m == member::wrong_type) return fail(status::key_invalid, where + ": \"use\" not a string");
+  if (use_m == member::wrong_type)
+    return fail(status::key_invalid, where + ": \"use\" not a string");
   if (use_m == member::ok && use != "sig") {
     set_->skipped_.push_back(where + ": use \"" + std::string(use) + "\" is not \"sig\"");
     return status::ok;
@@ -224,7 +249,8 @@ status key_set_builder::add_jwk(std::string_view json, std::string_view source) 
   k.has_kid_ = kid_m == member::ok;
   k.kid_ = std::string(kid);
   member alg_m = get_string(obj, "alg", &alg_name);
-  if (alg_m == member::wrong_type) return fail(status::key_invalid, where + ": \"alg\" not a string");
+  if (alg_m == member::wrong_type)
+    return fail(status::key_invalid, where + ": \"alg\" not a string");
   if (alg_m == member::ok) {
     k.alg_ = algorithm_from_name(alg_name);
     if (!k.alg_) {
@@ -248,9 +274,9 @@ status key_set_builder::add_jwk(std::string_view json, std::string_view source) 
   auto reject_private = [&](std::initializer_list<std::string_view> members) -> status {
     for (auto m : members) {
       if (!obj.at_key(m).error())
-        return fail(status::key_set_invalid, where + ": contains private member \"" +
-                                                 std::string(m) +
-                                                 "\"; a verification key set must hold public keys only");
+        return fail(status::key_set_invalid,
+                    where + ": contains private member \"" + std::string(m) +
+                        "\"; a verification key set must hold public keys only");
     }
     return status::ok;
   };
@@ -268,8 +294,10 @@ status key_set_builder::add_jwk(std::string_view json, std::string_view source) 
     if (n.empty() || e.empty() || n[0] == '\0' || e[0] == '\0')
       return fail(status::key_invalid, where + ": \"n\"/\"e\" empty or with leading zero bytes");
     k.type_ = key_type::rsa;
-    bssl::UniquePtr<BIGNUM> bn_n(BN_bin2bn(reinterpret_cast<const uint8_t*>(n.data()), n.size(), nullptr));
-    bssl::UniquePtr<BIGNUM> bn_e(BN_bin2bn(reinterpret_cast<const uint8_t*>(e.data()), e.size(), nullptr));
+    bssl::UniquePtr<BIGNUM> bn_n(
+        BN_bin2bn(reinterpret_cast<const uint8_t*>(n.data()), n.size(), nullptr));
+    bssl::UniquePtr<BIGNUM> bn_e(
+        BN_bin2bn(reinterpret_cast<const uint8_t*>(e.data()), e.size(), nullptr));
     bssl::UniquePtr<RSA> rsa(RSA_new());
     if (!bn_n || !bn_e || !rsa) return fail(status::internal_error, where + ": out of memory");
     if (!RSA_set0_key(rsa.get(), bn_n.get(), bn_e.get(), nullptr))
@@ -283,7 +311,8 @@ status key_set_builder::add_jwk(std::string_view json, std::string_view source) 
       return fail(status::key_invalid, where + ": \"crv\" missing or not a string");
     auto c = curve_from_name(crv_name);
     if (!c || *c == curve::ed25519) {
-      set_->skipped_.push_back(where + ": EC curve \"" + std::string(crv_name) + "\" not supported");
+      set_->skipped_.push_back(where + ": EC curve \"" + std::string(crv_name) +
+                               "\" not supported");
       return status::ok;
     }
     std::string x, y;
@@ -296,15 +325,16 @@ status key_set_builder::add_jwk(std::string_view json, std::string_view source) 
     bssl::UniquePtr<EC_KEY> ec(EC_KEY_new_by_curve_name(curve_nid(*c)));
     if (!ec) return fail(status::internal_error, where + ": EC_KEY_new failed");
     const EC_GROUP* group = EC_KEY_get0_group(ec.get());
-    bssl::UniquePtr<BIGNUM> bx(BN_bin2bn(reinterpret_cast<const uint8_t*>(x.data()), x.size(), nullptr));
-    bssl::UniquePtr<BIGNUM> by(BN_bin2bn(reinterpret_cast<const uint8_t*>(y.data()), y.size(), nullptr));
+    bssl::UniquePtr<BIGNUM> bx(
+        BN_bin2bn(reinterpret_cast<const uint8_t*>(x.data()), x.size(), nullptr));
+    bssl::UniquePtr<BIGNUM> by(
+        BN_bin2bn(reinterpret_cast<const uint8_t*>(y.data()), y.size(), nullptr));
     bssl::UniquePtr<EC_POINT> pt(EC_POINT_new(group));
     if (!bx || !by || !pt) return fail(status::internal_error, where + ": out of memory");
     // Fails unless (x, y) is on the curve: invalid-curve attacks stop here.
     if (!EC_POINT_set_affine_coordinates_GFp(group, pt.get(), bx.get(), by.get(), nullptr) ||
         !EC_KEY_set_public_key(ec.get(), pt.get()) || !EC_KEY_check_key(ec.get()))
-      return fail(status::key_invalid,
-                  where + ": EC point is not on " + std::string(crv_name));
+      return fail(status::key_invalid, where + ": EC point is not on " + std::string(crv_name));
     k.type_ = key_type::ec;
     k.crv_ = *c;
     k.bits_ = curve_bits(*c);
@@ -314,12 +344,14 @@ status key_set_builder::add_jwk(std::string_view json, std::string_view source) 
     if (get_string(obj, "crv", &crv_name) != member::ok)
       return fail(status::key_invalid, where + ": \"crv\" missing or not a string");
     if (crv_name != "Ed25519") {
-      set_->skipped_.push_back(where + ": OKP curve \"" + std::string(crv_name) + "\" not supported");
+      set_->skipped_.push_back(where + ": OKP curve \"" + std::string(crv_name) +
+                               "\" not supported");
       return status::ok;
     }
     std::string x;
     if (b64_member("x", &x, true) != status::ok) return failed_;
-    if (x.size() != 32) return fail(status::key_invalid, where + ": Ed25519 \"x\" must be 32 bytes");
+    if (x.size() != 32)
+      return fail(status::key_invalid, where + ": Ed25519 \"x\" must be 32 bytes");
     k.type_ = key_type::okp;
     k.crv_ = curve::ed25519;
     k.bits_ = 255;
@@ -334,10 +366,10 @@ status key_set_builder::add_jwk(std::string_view json, std::string_view source) 
 status key_set_builder::finish_key(key k) {
   const std::string& where = k.source_;
   if (k.alg_ && !k.compatible_with(*k.alg_))
-    return fail(status::key_invalid, where + ": alg \"" + std::string(algorithm_name(*k.alg_)) +
-                                         "\" does not fit a " + std::string(key_type_name(k.type_)) +
-                                         (k.crv_ != curve::none ? " " + std::string(curve_name(k.crv_)) : "") +
-                                         " key");
+    return fail(status::key_invalid,
+                where + ": alg \"" + std::string(algorithm_name(*k.alg_)) + "\" does not fit a " +
+                    std::string(key_type_name(k.type_)) +
+                    (k.crv_ != curve::none ? " " + std::string(curve_name(k.crv_)) : "") + " key");
   if (k.type_ == key_type::rsa) {
     const RSA* rsa = k.rsa_.get();
     const BIGNUM* e = RSA_get0_e(rsa);
@@ -371,8 +403,8 @@ status key_set_builder::add_jwks(std::string_view json, std::string_view source)
   status s = parse_json_object(parser, reinterpret_cast<const std::uint8_t*>(padded.data()),
                                padded.size(), kJwkMaxDepth, names, &root);
   if (s != status::ok)
-    return fail(status::key_invalid, std::string(source) + ": not a JSON object (" +
-                                         std::string(status_name(s)) + ")");
+    return fail(status::key_invalid,
+                std::string(source) + ": not a JSON object (" + std::string(status_name(s)) + ")");
   auto keys = root.get_object().value_unsafe().at_key("keys").get_array();
   if (keys.error())
     return fail(status::key_invalid, std::string(source) + ": \"keys\" missing or not an array");
@@ -387,7 +419,8 @@ status key_set_builder::add_jwks(std::string_view json, std::string_view source)
   return status::ok;
 }
 
-status key_set_builder::add_pem(std::string_view pem, std::string_view kid, std::string_view source) {
+status key_set_builder::add_pem(std::string_view pem, std::string_view kid,
+                                std::string_view source) {
   if (failed_ != status::ok) return failed_;
   std::string where(source);
   bssl::UniquePtr<BIO> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
@@ -422,8 +455,8 @@ status key_set_builder::add_pem(std::string_view pem, std::string_view kid, std:
         break;
       case EVP_PKEY_EC: {
         bssl::UniquePtr<EC_KEY> ec(EVP_PKEY_get1_EC_KEY(pkey.get()));
-        curve c = ec ? curve_from_nid(EC_GROUP_get_curve_name(EC_KEY_get0_group(ec.get())))
-                     : curve::none;
+        curve c =
+            ec ? curve_from_nid(EC_GROUP_get_curve_name(EC_KEY_get0_group(ec.get()))) : curve::none;
         if (c == curve::none) return fail(status::key_invalid, where + ": unsupported EC curve");
         k.type_ = key_type::ec;
         k.crv_ = c;
@@ -482,10 +515,9 @@ key_set_result key_set_builder::build() {
     r.error = "key set mixes HMAC (oct) keys with public keys; refused unless allowed explicitly";
     return r;
   }
-  std::stable_sort(keys.begin(), keys.end(),
-                   [](const key& a, const key& b) {
-                     return a.kid() != b.kid() ? a.kid() < b.kid() : a.has_kid() < b.has_kid();
-                   });
+  std::stable_sort(keys.begin(), keys.end(), [](const key& a, const key& b) {
+    return a.kid() != b.kid() ? a.kid() < b.kid() : a.has_kid() < b.has_kid();
+  });
   for (std::size_t i = 1; i < keys.size(); ++i) {
     if (keys[i].has_kid() && keys[i - 1].has_kid() && keys[i].kid() == keys[i - 1].kid()) {
       r.code = status::key_set_invalid;

@@ -113,7 +113,7 @@ class key_set {
 
  private:
   friend class key_set_builder;
-  std::vector<key> keys_;                 // sorted by kid
+  std::vector<key> keys_;  // sorted by kid
   std::vector<std::string> skipped_;
   std::uint64_t generation_ = 0;
 };

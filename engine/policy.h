@@ -8,13 +8,13 @@
 //   too_old          now - iat > max_age + L (max_age set; iat then required)
 #pragma once
 
+#include <simdjson.h>
+
 #include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <simdjson.h>
 
 #include "engine/claims.h"
 #include "engine/status.h"

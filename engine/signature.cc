@@ -1,12 +1,12 @@
 #include "engine/signature.h"
 
 #include <openssl/bn.h>
+#include <openssl/curve25519.h>
 #include <openssl/digest.h>
 #include <openssl/ec.h>
 #include <openssl/ec_key.h>
 #include <openssl/ecdsa.h>
 #include <openssl/err.h>
-#include <openssl/curve25519.h>
 #include <openssl/hmac.h>
 #include <openssl/mem.h>
 #include <openssl/nid.h>
@@ -21,9 +21,12 @@ namespace detail {
 
 const EVP_MD* digest_for(algorithm a) {
   switch (hash_size(a)) {
-    case 32: return EVP_sha256();
-    case 48: return EVP_sha384();
-    default: return EVP_sha512();
+    case 32:
+      return EVP_sha256();
+    case 48:
+      return EVP_sha384();
+    default:
+      return EVP_sha512();
   }
 }
 
@@ -74,9 +77,15 @@ status verify_hmac(algorithm a, const key& k, std::string_view input, const std:
 bool digest(algorithm a, std::string_view input, std::uint8_t* out) {
   const auto* in = reinterpret_cast<const std::uint8_t*>(input.data());
   switch (hash_size(a)) {
-    case 32: SHA256(in, input.size(), out); return true;
-    case 48: SHA384(in, input.size(), out); return true;
-    case 64: SHA512(in, input.size(), out); return true;
+    case 32:
+      SHA256(in, input.size(), out);
+      return true;
+    case 48:
+      SHA384(in, input.size(), out);
+      return true;
+    case 64:
+      SHA512(in, input.size(), out);
+      return true;
   }
   return false;
 }
@@ -146,10 +155,14 @@ status verify_signature(algorithm alg, const key& k, std::string_view signing_in
                         const std::uint8_t* sig, std::size_t sig_len) noexcept {
   if (!k.compatible_with(alg)) return status::alg_key_mismatch;
   switch (required_key_type(alg)) {
-    case key_type::oct: return verify_hmac(alg, k, signing_input, sig, sig_len);
-    case key_type::rsa: return verify_rsa(alg, k, signing_input, sig, sig_len);
-    case key_type::ec: return verify_ecdsa(alg, k, signing_input, sig, sig_len);
-    case key_type::okp: return verify_ed25519(k, signing_input, sig, sig_len);
+    case key_type::oct:
+      return verify_hmac(alg, k, signing_input, sig, sig_len);
+    case key_type::rsa:
+      return verify_rsa(alg, k, signing_input, sig, sig_len);
+    case key_type::ec:
+      return verify_ecdsa(alg, k, signing_input, sig, sig_len);
+    case key_type::okp:
+      return verify_ed25519(k, signing_input, sig, sig_len);
   }
   return status::internal_error;
 }

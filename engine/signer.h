@@ -23,7 +23,8 @@ class signing_key {
 
   // Generates a fresh key suitable for |alg| (RSA: |rsa_bits|, default 2048; EC: the alg's curve;
   // EdDSA: Ed25519; HS*: a random secret of the hash size).
-  static std::optional<signing_key> generate(algorithm alg, std::string kid, unsigned rsa_bits = 2048,
+  static std::optional<signing_key> generate(algorithm alg, std::string kid,
+                                             unsigned rsa_bits = 2048,
                                              std::string* error = nullptr);
   // From a private JWK (object with "d", or oct "k"). |alg| is taken from the JWK's "alg" unless
   // given.
@@ -50,7 +51,7 @@ class signing_key {
 
   // JWK (object) and PEM encodings.
   std::string private_jwk() const;
-  std::string public_jwk() const;  // never contains private members; oct keys have no public form
+  std::string public_jwk() const;   // never contains private members; oct keys have no public form
   std::string private_pem() const;  // PKCS#8; empty for oct
   std::string public_pem() const;   // SPKI; empty for oct
 

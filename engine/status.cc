@@ -1,6 +1,7 @@
 #include "engine/status.h"
 
 #include <array>
+#include <ostream>
 
 namespace jwtx {
 namespace {
@@ -52,5 +53,7 @@ std::optional<status> status_from_name(std::string_view name) noexcept {
   }
   return std::nullopt;
 }
+
+std::ostream& operator<<(std::ostream& os, status s) { return os << status_name(s); }
 
 }  // namespace jwtx

@@ -170,8 +170,7 @@ void verifier::verify(std::string_view token, verify_result& out) const noexcept
 
     // 5. Algorithm allow-list and typ.
     if (!options_.algorithms.contains(h.alg)) return status::alg_not_allowed;
-    if (!options_.claims.typ.empty() &&
-        (!h.has_typ || !typ_matches(h.typ, options_.claims.typ)))
+    if (!options_.claims.typ.empty() && (!h.has_typ || !typ_matches(h.typ, options_.claims.typ)))
       return status::typ_mismatch;
 
     // 6. Key selection and signature, on a lock-free snapshot of the current key set.

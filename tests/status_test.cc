@@ -16,7 +16,8 @@ TEST(Status, NamesAreUniqueSnakeCaseAndRoundTrip) {
     const auto s = static_cast<status>(i);
     const std::string_view name = status_name(s);
     ASSERT_FALSE(name.empty());
-    for (char c : name) EXPECT_TRUE((c >= 'a' && c <= 'z') || c == '_') << name;
+    for (char c : name)
+      EXPECT_TRUE((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_') << name;
     EXPECT_TRUE(seen.insert(name).second) << "duplicate name " << name;
     EXPECT_EQ(status_from_name(name), s);
   }

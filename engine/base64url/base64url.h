@@ -24,7 +24,7 @@ constexpr std::size_t encoded_size(std::size_t decoded_len) noexcept {
 
 struct decode_result {
   bool ok;
-  std::size_t size;        // decoded bytes written (when ok)
+  std::size_t size;          // decoded bytes written (when ok)
   std::size_t error_offset;  // offset of the first offending input byte (when !ok)
 };
 
