@@ -1,0 +1,88 @@
+// `jwtx decode`: shows a token's header and claims WITHOUT verifying anything. For debugging only;
+// it warns loudly on stderr and marks every output line "verified":false. The raw token is never
+// printed, only its fingerprint.
+#include <simdjson.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/base64url/base64url.h"
+#include "engine/fingerprint.h"
+#include "tools/jwtx/common.h"
+
+namespace jwtx::cli {
+namespace {
+
+struct decode_options {
+  std::vector<std::string> tokens;
+};
+
+// Decodes one base64url segment holding a JSON value and appends it (minified) to |out|. Returns
+// the status name of the failure, or an empty view on success.
+std::string_view append_segment_json(std::string_view segment, simdjson::dom::parser& parser,
+                                     std::string& out) {
+  std::string bytes;
+  if (!base64url::decode(segment, &bytes)) return "bad_base64";
+  simdjson::dom::element doc;
+  if (parser.parse(bytes).get(doc) != simdjson::SUCCESS) return "bad_json";
+  if (!doc.is_object()) return "not_object";
+  out += simdjson::minify(doc);
+  return {};
+}
+
+int run_decode(const decode_options& o) {
+  std::cerr << "UNVERIFIED: signature NOT checked; do not trust anything printed below\n";
+  simdjson::dom::parser parser;
+  bool all_ok = true;
+  std::string out;
+  for (const std::string& token : read_tokens(o.tokens)) {
+    std::vector<std::string_view> parts;
+    std::string_view rest = token;
+    for (;;) {
+      std::size_t dot = rest.find('.');
+      parts.push_back(rest.substr(0, dot));
+      if (dot == std::string_view::npos) break;
+      rest.remove_prefix(dot + 1);
+    }
+    out += "{\"verified\":false,\"fingerprint\":";
+    append_json_string(out, view(fingerprint(token)));
+    std::string_view error;
+    if (parts.size() == 5) {
+      error = "unsupported_jwe";
+    } else if (parts.size() != 3 || parts[0].empty()) {
+      error = "malformed";
+    } else {
+      out += ",\"header\":";
+      error = append_segment_json(parts[0], parser, out);
+      if (error.empty()) {
+        out += ",\"claims\":";
+        error = append_segment_json(parts[1], parser, out);
+      }
+      if (!error.empty()) {
+        // Drop the half-written member so the line stays valid JSON.
+        out.erase(out.rfind(','));
+      }
+    }
+    if (!error.empty()) {
+      all_ok = false;
+      out += ",\"error\":";
+      append_json_string(out, error);
+    }
+    out += "}\n";
+  }
+  write_stdout(out);
+  return all_ok ? kExitOk : kExitInvalid;
+}
+
+}  // namespace
+
+verb add_decode(CLI::App& app) {
+  auto o = std::make_shared<decode_options>();
+  CLI::App* cmd = app.add_subcommand(
+      "decode", "Print header and claims WITHOUT verifying the signature (debugging only)");
+  cmd->add_option("tokens", o->tokens, "Tokens (default: stdin, one per line)");
+  return {cmd, [o] { return run_decode(*o); }};
+}
+
+}  // namespace jwtx::cli
