@@ -13,22 +13,12 @@
 #include <openssl/rsa.h>
 #include <openssl/sha.h>
 
+#include "engine/boringssl_names.h"
 #include "engine/hmac_state.h"
 
 namespace jwtx {
 
 namespace detail {
-
-const EVP_MD* digest_for(algorithm a) {
-  switch (hash_size(a)) {
-    case 32:
-      return EVP_sha256();
-    case 48:
-      return EVP_sha384();
-    default:
-      return EVP_sha512();
-  }
-}
 
 std::unique_ptr<hmac_state> hmac_state::create(algorithm a, std::string_view secret) {
   auto st = std::make_unique<hmac_state>();
@@ -100,8 +90,7 @@ status verify_rsa(algorithm a, const key& k, std::string_view input, const std::
   const std::size_t dlen = hash_size(a);
   int ok;
   if (a == algorithm::RS256 || a == algorithm::RS384 || a == algorithm::RS512) {
-    const int nid = dlen == 32 ? NID_sha256 : dlen == 48 ? NID_sha384 : NID_sha512;
-    ok = RSA_verify(nid, d, dlen, sig, sig_len, rsa);
+    ok = RSA_verify(detail::hash_nid(a), d, dlen, sig, sig_len, rsa);
   } else {
     const EVP_MD* md = detail::digest_for(a);
     // Salt length = hash length (RFC 7518 §3.5); -1 would accept any salt length.

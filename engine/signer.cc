@@ -19,11 +19,12 @@
 #include <simdjson.h>
 
 #include <cstdint>
-#include <cstdio>
 #include <cstring>
 #include <utility>
 
 #include "engine/base64url/base64url.h"
+#include "engine/boringssl_names.h"
+#include "engine/json_writer.h"
 
 namespace jwtx {
 
@@ -53,68 +54,6 @@ void set_error(std::string* error, std::string message) {
   if (error) *error = std::move(message);
 }
 
-const EVP_MD* hash_for(algorithm a) {
-  switch (hash_size(a)) {
-    case 32:
-      return EVP_sha256();
-    case 48:
-      return EVP_sha384();
-    default:
-      return EVP_sha512();
-  }
-}
-
-int hash_nid_for(algorithm a) {
-  switch (hash_size(a)) {
-    case 32:
-      return NID_sha256;
-    case 48:
-      return NID_sha384;
-    default:
-      return NID_sha512;
-  }
-}
-
-int curve_nid(curve c) {
-  switch (c) {
-    case curve::p256:
-      return NID_X9_62_prime256v1;
-    case curve::p384:
-      return NID_secp384r1;
-    case curve::p521:
-      return NID_secp521r1;
-    default:
-      return NID_undef;
-  }
-}
-
-curve curve_from_nid(int nid) {
-  switch (nid) {
-    case NID_X9_62_prime256v1:
-      return curve::p256;
-    case NID_secp384r1:
-      return curve::p384;
-    case NID_secp521r1:
-      return curve::p521;
-    default:
-      return curve::none;
-  }
-}
-
-// Bytes per coordinate / scalar for a curve (P-521: 66).
-std::size_t coordinate_size(curve c) {
-  switch (c) {
-    case curve::p256:
-      return 32;
-    case curve::p384:
-      return 48;
-    case curve::p521:
-      return 66;
-    default:
-      return 0;
-  }
-}
-
 std::string_view as_view(const std::uint8_t* p, std::size_t n) {
   return {reinterpret_cast<const char*>(p), n};
 }
@@ -139,45 +78,6 @@ std::string bn_b64_padded(const BIGNUM* bn, std::size_t width) {
   return out;
 }
 
-void append_json_string(std::string& out, std::string_view s) {
-  out.push_back('"');
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof(buf), "\\u%04x", c);
-          out += buf;
-        } else {
-          out.push_back(ch);
-        }
-    }
-  }
-  out.push_back('"');
-}
-
 // Appends ,"name":"value" (value is JSON-escaped).
 void member(std::string& out, std::string_view name, std::string_view value) {
   if (out.size() > 1) out.push_back(',');
@@ -189,7 +89,8 @@ void member(std::string& out, std::string_view name, std::string_view value) {
 std::string digest(algorithm a, std::string_view input) {
   std::uint8_t md[EVP_MAX_MD_SIZE];
   unsigned md_len = 0;
-  if (!EVP_Digest(input.data(), input.size(), md, &md_len, hash_for(a), nullptr)) return {};
+  if (!EVP_Digest(input.data(), input.size(), md, &md_len, detail::digest_for(a), nullptr))
+    return {};
   return std::string(as_view(md, md_len));
 }
 
@@ -258,7 +159,7 @@ std::optional<signing_key> signing_key::generate(algorithm alg, std::string kid,
       break;
     }
     case key_type::ec: {
-      k->ec.reset(EC_KEY_new_by_curve_name(curve_nid(k->crv)));
+      k->ec.reset(EC_KEY_new_by_curve_name(detail::curve_nid(k->crv)));
       if (!k->ec || !EC_KEY_generate_key(k->ec.get())) {
         set_error(error, "EC key generation failed");
         return std::nullopt;
@@ -370,7 +271,7 @@ std::optional<signing_key> signing_key::from_private_jwk(std::string_view json,
       set_error(error, "unsupported EC curve: " + std::string(crv));
       return std::nullopt;
     }
-    const std::size_t width = coordinate_size(k->crv);
+    const std::size_t width = detail::coordinate_bytes(k->crv);
     std::string x, y, d;
     if (!b64_member(obj, "x", &x, error) || !b64_member(obj, "y", &y, error) ||
         !b64_member(obj, "d", &d, error)) {
@@ -382,7 +283,7 @@ std::optional<signing_key> signing_key::from_private_jwk(std::string_view json,
       OPENSSL_cleanse(d.data(), d.size());
       return std::nullopt;
     }
-    k->ec.reset(EC_KEY_new_by_curve_name(curve_nid(k->crv)));
+    k->ec.reset(EC_KEY_new_by_curve_name(detail::curve_nid(k->crv)));
     auto bx = bn_from_bytes(x), by = bn_from_bytes(y), bd = bn_from_bytes(d);
     OPENSSL_cleanse(d.data(), d.size());
     if (!k->ec || !bx || !by || !bd) {
@@ -476,7 +377,8 @@ std::optional<signing_key> signing_key::from_private_pem(std::string_view pem, a
     case EVP_PKEY_EC:
       k->type = key_type::ec;
       k->ec.reset(EVP_PKEY_get1_EC_KEY(pkey.get()));
-      if (k->ec) k->crv = curve_from_nid(EC_GROUP_get_curve_name(EC_KEY_get0_group(k->ec.get())));
+      if (k->ec)
+        k->crv = detail::curve_from_nid(EC_GROUP_get_curve_name(EC_KEY_get0_group(k->ec.get())));
       if (k->crv == curve::none) {
         set_error(error, "unsupported EC curve in PEM");
         return std::nullopt;
@@ -529,8 +431,8 @@ std::string signing_key::sign_as(algorithm alg, std::string_view signing_input) 
       const std::string secret = k.type == key_type::oct ? k.secret : public_pem();
       std::uint8_t mac[EVP_MAX_MD_SIZE];
       unsigned mac_len = 0;
-      if (!HMAC(hash_for(alg), secret.data(), secret.size(), input, signing_input.size(), mac,
-                &mac_len)) {
+      if (!HMAC(detail::digest_for(alg), secret.data(), secret.size(), input, signing_input.size(),
+                mac, &mac_len)) {
         return {};
       }
       return std::string(as_view(mac, mac_len));
@@ -544,14 +446,15 @@ std::string signing_key::sign_as(algorithm alg, std::string_view signing_input) 
       const auto* dg = reinterpret_cast<const std::uint8_t*>(md.data());
       if (alg == algorithm::PS256 || alg == algorithm::PS384 || alg == algorithm::PS512) {
         std::size_t out_len = 0;
-        if (!RSA_sign_pss_mgf1(k.rsa.get(), &out_len, out, sig.size(), dg, md.size(), hash_for(alg),
-                               hash_for(alg), static_cast<int>(hash_size(alg)))) {
+        if (!RSA_sign_pss_mgf1(k.rsa.get(), &out_len, out, sig.size(), dg, md.size(),
+                               detail::digest_for(alg), detail::digest_for(alg),
+                               static_cast<int>(hash_size(alg)))) {
           return {};
         }
         sig.resize(out_len);
       } else {
         unsigned out_len = 0;
-        if (!RSA_sign(hash_nid_for(alg), dg, static_cast<unsigned>(md.size()), out, &out_len,
+        if (!RSA_sign(detail::hash_nid(alg), dg, static_cast<unsigned>(md.size()), out, &out_len,
                       k.rsa.get())) {
           return {};
         }
@@ -566,7 +469,7 @@ std::string signing_key::sign_as(algorithm alg, std::string_view signing_input) 
       bssl::UniquePtr<ECDSA_SIG> s(
           ECDSA_do_sign(reinterpret_cast<const std::uint8_t*>(md.data()), md.size(), k.ec.get()));
       if (!s) return {};
-      const std::size_t width = coordinate_size(k.crv);
+      const std::size_t width = detail::coordinate_bytes(k.crv);
       std::string sig(2 * width, '\0');
       auto* out = reinterpret_cast<std::uint8_t*>(sig.data());
       if (!BN_bn2bin_padded(out, width, ECDSA_SIG_get0_r(s.get())) ||
@@ -638,7 +541,7 @@ std::string signing_key::public_jwk() const {
                                                y.get(), nullptr)) {
         return {};
       }
-      const std::size_t width = coordinate_size(k.crv);
+      const std::size_t width = detail::coordinate_bytes(k.crv);
       member(out, "crv", curve_name(k.crv));
       member(out, "x", bn_b64_padded(x.get(), width));
       member(out, "y", bn_b64_padded(y.get(), width));
@@ -684,7 +587,8 @@ std::string signing_key::private_jwk() const {
       break;
     }
     case key_type::ec:
-      member(out, "d", bn_b64_padded(EC_KEY_get0_private_key(k.ec.get()), coordinate_size(k.crv)));
+      member(out, "d",
+             bn_b64_padded(EC_KEY_get0_private_key(k.ec.get()), detail::coordinate_bytes(k.crv)));
       break;
     case key_type::okp:
       member(out, "d", b64(as_view(k.ed_private, 32)));

@@ -15,6 +15,8 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/json_writer.h"
+
 namespace jwtx::cli {
 
 inline constexpr int kExitOk = 0;
@@ -88,47 +90,6 @@ inline std::vector<std::string> split_csv(std::string_view csv) {
     if (!item.empty()) items.emplace_back(item);
   }
   return items;
-}
-
-// Appends |s| as a JSON string literal (quotes, backslashes and control characters escaped).
-inline void append_json_string(std::string& out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out.push_back('"');
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          out += "\\u00";
-          out.push_back(kHex[c >> 4]);
-          out.push_back(kHex[c & 0xf]);
-        } else {
-          out.push_back(ch);
-        }
-    }
-  }
-  out.push_back('"');
 }
 
 inline std::string json_string(std::string_view s) {
