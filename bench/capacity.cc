@@ -1,1 +1,719 @@
-int main() { return 0; }
+// jwtx_capacity — the demo capacity benchmark ("main job"): needs no input files.
+//
+// 1. Generates one signing key per JWS algorithm (RSA 2048) and builds two verifiers: one over the
+//    HMAC (oct) keys and one over the public JWKs, because a key_set refuses to mix them by
+//    default. Both accept every algorithm, require iss "https://issuer.demo" and aud "api", and
+//    read a fixed injected clock (kNow), so every verdict is reproducible.
+// 2. Mints a token mix: --tokens-per-alg valid tokens per algorithm (distinct jti, ~400-byte
+//    payload), plus bad tokens of known categories (expired, wrong aud/iss, tampered signature,
+//    alg "none", unknown kid, malformed, JWE, too large).
+// 3. Prints a verdict table (expected vs returned status per category; exit code 1 on any
+//    surprise) and a throughput table: each algorithm is verified for a fixed wall-clock duration,
+//    cycling over its tokens with a reused jwtx::verify_result, on --threads threads.
+//
+// Tokens are never printed; only counts, sizes and statuses are.
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <iterator>
+#include <latch>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "engine/algorithm.h"
+#include "engine/base64url/base64url.h"
+#include "engine/key_set.h"
+#include "engine/policy.h"
+#include "engine/signer.h"
+#include "engine/status.h"
+#include "engine/verifier.h"
+
+namespace {
+
+using steady = std::chrono::steady_clock;
+using jwtx::algorithm;
+using jwtx::status;
+
+constexpr std::int64_t kNow = 1'700'000'000;  // the injected clock: every verdict is reproducible
+constexpr std::string_view kIssuer = "https://issuer.demo";
+constexpr std::string_view kAudience = "api";
+
+constexpr algorithm kAlgorithms[] = {
+    algorithm::HS256, algorithm::HS384, algorithm::HS512, algorithm::RS256, algorithm::RS384,
+    algorithm::RS512, algorithm::PS256, algorithm::PS384, algorithm::PS512, algorithm::ES256,
+    algorithm::ES384, algorithm::ES512, algorithm::EdDSA,
+};
+
+bool is_hmac(algorithm a) { return jwtx::required_key_type(a) == jwtx::key_type::oct; }
+
+double seconds_since(steady::time_point t0) {
+  return std::chrono::duration<double>(steady::now() - t0).count();
+}
+
+// ---- options ------------------------------------------------------------------------------------
+
+struct options {
+  double seconds_per_alg = 1.5;
+  std::size_t tokens_per_alg = 256;
+  unsigned threads = 1;
+  bool json = false;
+};
+
+void usage(std::FILE* out) {
+  std::fprintf(out,
+               "usage: jwtx_capacity [--seconds-per-alg S] [--tokens-per-alg N] [--threads T] "
+               "[--json]\n"
+               "  --seconds-per-alg S  wall-clock seconds each algorithm is timed (default 1.5)\n"
+               "  --tokens-per-alg N   distinct valid tokens minted per algorithm (default 256)\n"
+               "  --threads T          verifying threads, each with its own verify_result "
+               "(default 1)\n"
+               "  --json               machine-readable output on stdout\n");
+}
+
+// Parses argv; returns std::nullopt (after printing why) on a bad command line.
+std::optional<options> parse_args(int argc, char** argv) {
+  options o;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    std::string_view value;
+    bool has_value = false;
+    if (const std::size_t eq = arg.find('='); arg.starts_with("--") && eq != arg.npos) {
+      value = arg.substr(eq + 1);
+      arg = arg.substr(0, eq);
+      has_value = true;
+    }
+    auto need_value = [&]() -> bool {
+      if (has_value) return true;
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "jwtx_capacity: %.*s needs a value\n", static_cast<int>(arg.size()),
+                     arg.data());
+        return false;
+      }
+      value = argv[++i];
+      return true;
+    };
+    auto bad = [&]() {
+      std::fprintf(stderr, "jwtx_capacity: bad value \"%.*s\" for %.*s\n",
+                   static_cast<int>(value.size()), value.data(), static_cast<int>(arg.size()),
+                   arg.data());
+      return std::nullopt;
+    };
+    if (arg == "--help" || arg == "-h") {
+      usage(stdout);
+      std::exit(0);
+    } else if (arg == "--json") {
+      o.json = true;
+    } else if (arg == "--seconds-per-alg") {
+      if (!need_value()) return std::nullopt;
+      const std::string v(value);
+      char* end = nullptr;
+      const double s = std::strtod(v.c_str(), &end);
+      if (v.empty() || *end != '\0' || !(s > 0) || s > 3600) return bad();
+      o.seconds_per_alg = s;
+    } else if (arg == "--tokens-per-alg" || arg == "--threads") {
+      if (!need_value()) return std::nullopt;
+      const std::string v(value);
+      char* end = nullptr;
+      const unsigned long n = std::strtoul(v.c_str(), &end, 10);
+      const unsigned long limit = arg == "--threads" ? 1024 : 1'000'000;
+      if (v.empty() || v[0] == '-' || *end != '\0' || n == 0 || n > limit) return bad();
+      if (arg == "--threads") {
+        o.threads = static_cast<unsigned>(n);
+      } else {
+        o.tokens_per_alg = n;
+      }
+    } else {
+      std::fprintf(stderr, "jwtx_capacity: unknown argument \"%.*s\"\n",
+                   static_cast<int>(arg.size()), arg.data());
+      usage(stderr);
+      return std::nullopt;
+    }
+  }
+  return o;
+}
+
+// ---- environment --------------------------------------------------------------------------------
+
+std::string cpu_model() {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.starts_with("model name")) continue;
+    const std::size_t colon = line.find(':');
+    if (colon == line.npos) break;
+    std::string model = line.substr(colon + 1);
+    const std::size_t first = model.find_first_not_of(" \t");
+    return first == model.npos ? "unknown" : model.substr(first);
+  }
+  return "unknown";
+}
+
+std::string json_escape(std::string_view s) {
+  std::string out;
+  for (const char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
+      out += buf;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+// ---- keys and verifiers -------------------------------------------------------------------------
+
+struct demo_keys {
+  std::vector<jwtx::signing_key> signers;  // indexed like kAlgorithms
+  std::unique_ptr<jwtx::verifier> hmac;    // HS256/384/512 keys (oct JWKs)
+  std::unique_ptr<jwtx::verifier> pub;     // RSA, EC and Ed25519 public JWKs
+
+  const jwtx::signing_key& signer(algorithm a) const {
+    return signers[static_cast<std::size_t>(a)];
+  }
+  const jwtx::verifier& verifier_for(algorithm a) const { return is_hmac(a) ? *hmac : *pub; }
+  std::string_view route(algorithm a) const { return is_hmac(a) ? "hmac" : "public"; }
+};
+
+jwtx::verifier_options demo_verifier_options() {
+  jwtx::verifier_options o;
+  o.algorithms = jwtx::algorithm_set::all();
+  o.claims.issuers = {std::string(kIssuer)};
+  o.claims.audiences = {std::string(kAudience)};
+  o.claims.clock = [] { return static_cast<double>(kNow); };
+  return o;
+}
+
+// Generates every key and both verifiers; returns std::nullopt (after printing why) on failure.
+std::optional<demo_keys> make_keys() {
+  demo_keys k;
+  jwtx::key_set_builder hmac_builder, pub_builder;
+  for (const algorithm a : kAlgorithms) {
+    std::string error;
+    const std::string kid = "demo-" + std::string(jwtx::algorithm_name(a));
+    auto key = jwtx::signing_key::generate(a, kid, 2048, &error);
+    if (!key) {
+      std::fprintf(stderr, "jwtx_capacity: generating %s failed: %s\n", kid.c_str(), error.c_str());
+      return std::nullopt;
+    }
+    // oct keys have no public form: the secret JWK is the verification key.
+    const status s = is_hmac(a) ? hmac_builder.add_jwk(key->private_jwk(), kid)
+                                : pub_builder.add_jwk(key->public_jwk(), kid);
+    if (s != status::ok) {
+      const std::string& why = is_hmac(a) ? hmac_builder.error() : pub_builder.error();
+      std::fprintf(stderr, "jwtx_capacity: loading %s failed: %s\n", kid.c_str(), why.c_str());
+      return std::nullopt;
+    }
+    k.signers.push_back(std::move(*key));
+  }
+  for (auto* b : {&hmac_builder, &pub_builder}) {
+    jwtx::key_set_result r = b->build();
+    if (!r) {
+      std::fprintf(stderr, "jwtx_capacity: building key set failed: %s\n", r.error.c_str());
+      return std::nullopt;
+    }
+    auto v = std::make_unique<jwtx::verifier>(std::shared_ptr<const jwtx::key_set>(r.set),
+                                              demo_verifier_options());
+    (b == &hmac_builder ? k.hmac : k.pub) = std::move(v);
+  }
+  return k;
+}
+
+// ---- token mix ----------------------------------------------------------------------------------
+
+// Deterministic 64-bit mixer (splitmix64) for jti and session ids.
+std::uint64_t mix(std::uint64_t x) {
+  x += 0x9e3779b97f4a7c15u;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9u;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebu;
+  return x ^ (x >> 31);
+}
+
+std::string hex64(std::uint64_t x) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(x));
+  return buf;
+}
+
+struct claim_spec {
+  std::string_view iss = kIssuer;
+  std::string_view aud = kAudience;
+  std::int64_t exp = kNow + 600;
+  std::int64_t iat = kNow - 60;
+  std::string_view extra;  // appended verbatim as further members
+};
+
+// A realistic access-token payload (~400 bytes).
+std::string payload(std::string_view jti, std::size_t user, const claim_spec& c = {}) {
+  char user_id[32];
+  std::snprintf(user_id, sizeof user_id, "user-%08zu", user);
+  char tenant[32];
+  std::snprintf(tenant, sizeof tenant, "tenant-%04zu", user % 97);
+  std::string p = "{\"iss\":\"" + std::string(c.iss) + "\",\"sub\":\"" + user_id + "\",\"aud\":\"" +
+                  std::string(c.aud) + "\",\"exp\":" + std::to_string(c.exp) +
+                  ",\"iat\":" + std::to_string(c.iat) + ",\"jti\":\"" + std::string(jti) +
+                  "\",\"azp\":\"demo-web-client\",\"sid\":\"" + hex64(mix(user)) +
+                  "\",\"scope\":\"openid profile email orders:read orders:write invoices:read\","
+                  "\"roles\":[\"viewer\",\"editor\",\"billing-admin\"],\"tenant_id\":\"" +
+                  tenant + "\",\"email\":\"" + user_id +
+                  "@example.test\",\"email_verified\":true,\"name\":\"Demo User " +
+                  std::to_string(user) + "\",\"locale\":\"en-US\"";
+  if (!c.extra.empty()) p += "," + std::string(c.extra);
+  return p + "}";
+}
+
+std::string jti_for(std::string_view tag, std::size_t i) {
+  return std::string(tag) + "-" + std::to_string(i) + "-" +
+         hex64(mix(std::hash<std::string_view>{}(tag) ^ i));
+}
+
+std::string header(std::string_view alg, std::string_view kid) {
+  std::string h = "{\"alg\":\"" + std::string(alg) + "\",\"typ\":\"JWT\"";
+  if (!kid.empty()) h += ",\"kid\":\"" + std::string(kid) + "\"";
+  return h + "}";
+}
+
+std::string b64(std::string_view s) { return jwtx::base64url::encode(s); }
+
+struct token_case {
+  std::string token;
+  const jwtx::verifier* verifier = nullptr;
+  std::string jti;  // for valid tokens: the jti the verified claims must carry
+};
+
+struct category {
+  std::string name;
+  std::string route;  // which verifier(s): "hmac", "public" or "both"
+  status expected = status::ok;
+  std::optional<algorithm> alg;  // set for the per-algorithm valid rows
+  std::vector<token_case> tokens;
+};
+
+void add_token(category& c, std::string_view route, std::string token, const jwtx::verifier& v,
+               std::string jti = {}) {
+  if (c.route.empty()) {
+    c.route = route;
+  } else if (c.route != route) {
+    c.route = "both";
+  }
+  c.tokens.push_back({std::move(token), &v, std::move(jti)});
+}
+
+// Changes one character in the middle of the signature segment (keeps it canonical base64url).
+std::string tamper_signature(std::string token) {
+  const std::size_t dot = token.rfind('.');
+  const std::size_t pos = dot + 1 + (token.size() - dot - 1) / 2;
+  token[pos] = token[pos] == 'A' ? 'B' : 'A';
+  return token;
+}
+
+std::vector<category> make_token_mix(const demo_keys& k, std::size_t per_alg) {
+  std::vector<category> mix_rows;
+  for (const algorithm a : kAlgorithms) {
+    category c;
+    c.name = "valid " + std::string(jwtx::algorithm_name(a));
+    c.alg = a;
+    for (std::size_t i = 0; i < per_alg; ++i) {
+      std::string jti = jti_for(jwtx::algorithm_name(a), i);
+      std::string token = k.signer(a).mint(payload(jti, i));
+      add_token(c, k.route(a), std::move(token), k.verifier_for(a), std::move(jti));
+    }
+    mix_rows.push_back(std::move(c));
+  }
+
+  // Claim and key failures, one token per algorithm: the signature is genuine.
+  struct per_alg_bad {
+    const char* name;
+    status expected;
+    claim_spec claims;
+    bool unknown_kid = false;
+    bool tamper = false;
+  };
+  claim_spec expired, wrong_aud, wrong_iss;
+  expired.exp = kNow - 3600;  // far beyond the 60 s leeway
+  expired.iat = kNow - 7200;
+  wrong_aud.aud = "billing-api";
+  wrong_iss.iss = "https://evil.example";
+  const per_alg_bad per_alg_rows[] = {
+      {"expired", status::expired, expired},
+      {"wrong audience", status::audience_mismatch, wrong_aud},
+      {"wrong issuer", status::issuer_mismatch, wrong_iss},
+      {"tampered signature", status::bad_signature, {}, false, true},
+      {"unknown kid", status::key_not_found, {}, true, false},
+  };
+  std::size_t serial = 0;
+  for (const per_alg_bad& row : per_alg_rows) {
+    category c;
+    c.name = row.name;
+    c.expected = row.expected;
+    for (const algorithm a : kAlgorithms) {
+      const jwtx::signing_key& s = k.signer(a);
+      const std::string body = payload(jti_for("bad", serial), serial, row.claims);
+      ++serial;
+      std::string token = row.unknown_kid
+                              ? s.mint(body, header(jwtx::algorithm_name(a), "no-such-key"))
+                              : s.mint(body);
+      if (row.tamper) token = tamper_signature(std::move(token));
+      add_token(c, k.route(a), std::move(token), k.verifier_for(a));
+    }
+    mix_rows.push_back(std::move(c));
+  }
+
+  // Structural failures, one token per verifier (HS256 and ES256 as the representatives).
+  struct structural_bad {
+    const char* name;
+    status expected;
+  };
+  const structural_bad structural_rows[] = {
+      {"alg none", status::alg_not_allowed},
+      // status.h lists "empty sig" under malformed, but token_view.h lets an empty signature
+      // through the split (verification fails later), so the alg allow-list rejects it first.
+      {"alg none, empty signature", status::alg_not_allowed},
+      {"malformed (2 segments)", status::malformed},
+      {"JWE (5 segments)", status::unsupported_jwe},
+      {"too large (> 16 KiB)", status::too_large},
+  };
+  const std::string padding = "\"padding\":\"" + std::string(17 * 1024, 'x') + "\"";
+  claim_spec oversized;
+  oversized.extra = padding;
+  for (std::size_t r = 0; r < std::size(structural_rows); ++r) {
+    category c;
+    c.name = structural_rows[r].name;
+    c.expected = structural_rows[r].expected;
+    for (const algorithm a : {algorithm::HS256, algorithm::ES256}) {
+      const jwtx::signing_key& s = k.signer(a);
+      const std::string body = payload(jti_for("bad", serial), serial);
+      ++serial;
+      std::string token;
+      switch (r) {
+        case 0:  // RFC 7519 §6 unsecured JWT, with a junk signature so it has three segments
+          token = b64(header("none", "")) + "." + b64(body) + "." + b64("not-a-signature");
+          break;
+        case 1:  // the classic form: empty third segment
+          token = b64(header("none", "")) + "." + b64(body) + ".";
+          break;
+        case 2: {
+          token = s.mint(body);
+          token.resize(token.rfind('.'));
+          break;
+        }
+        case 3:  // header.encrypted_key.iv.ciphertext.tag, random-looking bytes
+          token = b64("{\"alg\":\"RSA-OAEP\",\"enc\":\"A256GCM\",\"kid\":\"" + s.kid() + "\"}") +
+                  "." + b64(std::string(256, '\x5a')) + "." + b64(std::string(12, '\x11')) + "." +
+                  b64(body) + "." + b64(std::string(16, '\x7e'));
+          break;
+        default:  // validly signed, just too big
+          token = s.mint(payload(jti_for("big", serial), serial, oversized));
+          break;
+      }
+      add_token(c, k.route(a), std::move(token), k.verifier_for(a));
+    }
+    mix_rows.push_back(std::move(c));
+  }
+  return mix_rows;
+}
+
+// ---- verdicts -----------------------------------------------------------------------------------
+
+struct verdict_row {
+  const category* cat;
+  std::map<status, std::size_t> got;  // returned status -> count
+  std::size_t as_expected = 0;
+  std::size_t claim_mismatches = 0;  // valid tokens whose verified jti differs from the minted one
+};
+
+std::vector<verdict_row> run_verdicts(const std::vector<category>& mix_rows) {
+  std::vector<verdict_row> rows;
+  jwtx::verify_result r;
+  for (const category& c : mix_rows) {
+    verdict_row row{&c, {}, 0, 0};
+    for (const token_case& t : c.tokens) {
+      t.verifier->verify(t.token, r);
+      ++row.got[r.status()];
+      bool good = r.status() == c.expected;
+      if (good && !t.jti.empty()) {
+        const std::optional<std::string_view> jti = r.claim_string("/jti");
+        if (!jti || *jti != t.jti) {
+          ++row.claim_mismatches;
+          good = false;
+        }
+      }
+      if (good) ++row.as_expected;
+    }
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+std::string got_summary(const verdict_row& row) {
+  std::string s;
+  for (const auto& [st, n] : row.got) {
+    if (!s.empty()) s += ", ";
+    s += std::string(jwtx::status_name(st)) + " x" + std::to_string(n);
+  }
+  if (row.claim_mismatches != 0) {
+    s += " (" + std::to_string(row.claim_mismatches) + " jti mismatch)";
+  }
+  return s;
+}
+
+// ---- throughput ---------------------------------------------------------------------------------
+
+struct timed_token {
+  std::string_view token;
+  const jwtx::verifier* verifier;
+};
+
+struct throughput_row {
+  std::string name;
+  std::size_t distinct_tokens = 0;
+  double avg_token_bytes = 0;
+  std::uint64_t verified = 0;    // total verify() calls across threads
+  std::uint64_t unexpected = 0;  // calls whose ok() disagreed with expect_ok
+  double tokens_per_second = 0;  // sum over threads
+  double us_per_token = 0;       // wall time per token on one thread (mean over threads)
+};
+
+struct worker_result {
+  std::uint64_t calls = 0;
+  std::uint64_t ok = 0;
+  double seconds = 0;
+};
+
+// Verifies |tokens| round-robin (thread t starts at a different offset) until |seconds| have
+// passed. Runs |threads| threads that start together; each owns its verify_result.
+throughput_row time_tokens(std::string name, const std::vector<timed_token>& tokens, bool expect_ok,
+                           double seconds, unsigned threads) {
+  constexpr std::size_t kWarmup = 32;  // tokens verified before timing (sizes result buffers)
+  constexpr int kBatch = 8;            // verify() calls between clock reads
+  const std::size_t n = tokens.size();
+  std::vector<worker_result> results(threads);
+  std::latch start(static_cast<std::ptrdiff_t>(threads));
+  const auto budget =
+      std::chrono::duration_cast<steady::duration>(std::chrono::duration<double>(seconds));
+
+  auto work = [&](unsigned t) {
+    jwtx::verify_result r;
+    std::size_t i = (n * t / threads) % n;
+    for (std::size_t w = 0; w < std::min(n, kWarmup); ++w) {
+      const timed_token& tok = tokens[(i + w) % n];
+      tok.verifier->verify(tok.token, r);
+    }
+    worker_result out;
+    start.arrive_and_wait();
+    const steady::time_point t0 = steady::now();
+    const steady::time_point deadline = t0 + budget;
+    steady::time_point now;
+    do {
+      for (int b = 0; b < kBatch; ++b) {
+        const timed_token& tok = tokens[i];
+        tok.verifier->verify(tok.token, r);
+        out.ok += r.ok() ? 1 : 0;
+        if (++i == n) i = 0;
+      }
+      out.calls += kBatch;
+      now = steady::now();
+    } while (now < deadline);
+    out.seconds = std::chrono::duration<double>(now - t0).count();
+    results[t] = out;
+  };
+
+  if (threads == 1) {
+    work(0);
+  } else {
+    std::vector<std::thread> pool;
+    pool.reserve(threads);
+    for (unsigned t = 0; t < threads; ++t) pool.emplace_back(work, t);
+    for (std::thread& th : pool) th.join();
+  }
+
+  throughput_row row;
+  row.name = std::move(name);
+  row.distinct_tokens = n;
+  std::size_t bytes = 0;
+  for (const timed_token& tok : tokens) bytes += tok.token.size();
+  row.avg_token_bytes = static_cast<double>(bytes) / static_cast<double>(n);
+  double us_sum = 0;
+  for (const worker_result& w : results) {
+    row.verified += w.calls;
+    row.unexpected += expect_ok ? w.calls - w.ok : w.ok;
+    row.tokens_per_second += static_cast<double>(w.calls) / w.seconds;
+    us_sum += w.seconds * 1e6 / static_cast<double>(w.calls);
+  }
+  row.us_per_token = us_sum / threads;
+  return row;
+}
+
+// ---- output -------------------------------------------------------------------------------------
+
+struct run_info {
+  std::string cpu;
+  unsigned hardware_threads = 0;
+  double keygen_seconds = 0;
+  double mint_seconds = 0;
+  std::size_t valid_tokens = 0;
+  std::size_t bad_tokens = 0;
+};
+
+void print_text(const options& o, const run_info& info, const std::vector<verdict_row>& verdicts,
+                std::size_t pass, std::size_t total, const std::vector<throughput_row>& rates) {
+  std::printf("jwtx capacity benchmark\n");
+  std::printf("cpu:      %s\n", info.cpu.c_str());
+  std::printf("threads:  %u verifying (hardware: %u)\n", o.threads, info.hardware_threads);
+  std::printf("clock:    fixed at %lld; timing %.2f s per algorithm, steady_clock\n",
+              static_cast<long long>(kNow), o.seconds_per_alg);
+  std::printf(
+      "setup:    %zu keys generated (RSA 2048) in %.2f s; %zu valid + %zu bad tokens "
+      "minted in %.2f s\n",
+      std::size(kAlgorithms), info.keygen_seconds, info.valid_tokens, info.bad_tokens,
+      info.mint_seconds);
+#ifndef NDEBUG
+  std::printf("warning:  assertions enabled (not a release build); rates are not representative\n");
+#endif
+
+  std::printf("\nverdicts\n");
+  std::printf("%-26s %-7s %6s  %-18s %-34s %s\n", "category", "route", "tokens", "expected",
+              "returned", "as expected");
+  for (const verdict_row& row : verdicts) {
+    const category& c = *row.cat;
+    const bool all = row.as_expected == c.tokens.size();
+    std::printf("%-26s %-7s %6zu  %-18s %-34s %zu/%zu%s\n", c.name.c_str(), c.route.c_str(),
+                c.tokens.size(), std::string(jwtx::status_name(c.expected)).c_str(),
+                got_summary(row).c_str(), row.as_expected, c.tokens.size(), all ? "" : "  <-- !");
+  }
+  std::printf("verdicts: %zu/%zu as expected\n", pass, total);
+
+  std::printf("\nthroughput (%u thread%s, %.2f s per row, verify_result reused)\n", o.threads,
+              o.threads == 1 ? "" : "s", o.seconds_per_alg);
+  std::printf("%-13s %6s %8s %12s %14s %10s\n", "alg", "tokens", "bytes", "verified", "tokens/s",
+              "µs/token");
+  for (const throughput_row& r : rates) {
+    std::printf("%-13s %6zu %8.0f %12llu %14.0f %10.2f%s\n", r.name.c_str(), r.distinct_tokens,
+                r.avg_token_bytes, static_cast<unsigned long long>(r.verified), r.tokens_per_second,
+                r.us_per_token, r.unexpected == 0 ? "" : "  <-- unexpected results in timed loop");
+  }
+  std::printf("(tokens/s: sum over threads; µs/token: wall time per verify on one thread)\n");
+}
+
+void print_json(const options& o, const run_info& info, const std::vector<verdict_row>& verdicts,
+                std::size_t pass, std::size_t total, const std::vector<throughput_row>& rates) {
+  std::string out = "{";
+  out += "\"cpu\":\"" + json_escape(info.cpu) + "\"";
+  out += ",\"threads\":" + std::to_string(o.threads);
+  out += ",\"hardware_threads\":" + std::to_string(info.hardware_threads);
+  out += ",\"now\":" + std::to_string(kNow);
+  char num[64];
+  std::snprintf(num, sizeof num, "%.3f", o.seconds_per_alg);
+  out += ",\"seconds_per_alg\":" + std::string(num);
+  out += ",\"tokens_per_alg\":" + std::to_string(o.tokens_per_alg);
+  std::snprintf(num, sizeof num, "%.3f", info.keygen_seconds);
+  out += ",\"keygen_seconds\":" + std::string(num);
+  std::snprintf(num, sizeof num, "%.3f", info.mint_seconds);
+  out += ",\"mint_seconds\":" + std::string(num);
+  out += ",\"verdicts\":[";
+  for (std::size_t i = 0; i < verdicts.size(); ++i) {
+    const verdict_row& row = verdicts[i];
+    const category& c = *row.cat;
+    if (i != 0) out += ",";
+    out += "{\"category\":\"" + json_escape(c.name) + "\",\"route\":\"" + c.route +
+           "\",\"tokens\":" + std::to_string(c.tokens.size()) + ",\"expected\":\"" +
+           std::string(jwtx::status_name(c.expected)) + "\",\"returned\":{";
+    bool first = true;
+    for (const auto& [st, n] : row.got) {
+      if (!first) out += ",";
+      first = false;
+      out += "\"" + std::string(jwtx::status_name(st)) + "\":" + std::to_string(n);
+    }
+    out += "},\"as_expected\":" + std::to_string(row.as_expected) +
+           ",\"claim_mismatches\":" + std::to_string(row.claim_mismatches) + "}";
+  }
+  out += "],\"verdicts_as_expected\":" + std::to_string(pass) +
+         ",\"verdicts_total\":" + std::to_string(total);
+  out += ",\"throughput\":[";
+  for (std::size_t i = 0; i < rates.size(); ++i) {
+    const throughput_row& r = rates[i];
+    if (i != 0) out += ",";
+    std::snprintf(num, sizeof num, "%.1f", r.avg_token_bytes);
+    out += "{\"alg\":\"" + json_escape(r.name) +
+           "\",\"distinct_tokens\":" + std::to_string(r.distinct_tokens) +
+           ",\"avg_token_bytes\":" + num;
+    out += ",\"verified\":" + std::to_string(r.verified);
+    std::snprintf(num, sizeof num, "%.1f", r.tokens_per_second);
+    out += ",\"tokens_per_second\":" + std::string(num);
+    std::snprintf(num, sizeof num, "%.3f", r.us_per_token);
+    out += ",\"us_per_token\":" + std::string(num);
+    out += ",\"unexpected\":" + std::to_string(r.unexpected) + "}";
+  }
+  out += "]}\n";
+  std::fputs(out.c_str(), stdout);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::optional<options> parsed = parse_args(argc, argv);
+  if (!parsed) return 2;
+  const options& o = *parsed;
+
+  run_info info;
+  info.cpu = cpu_model();
+  info.hardware_threads = std::thread::hardware_concurrency();
+
+  steady::time_point t0 = steady::now();
+  std::optional<demo_keys> keys = make_keys();
+  if (!keys) return 2;
+  info.keygen_seconds = seconds_since(t0);
+
+  t0 = steady::now();
+  const std::vector<category> mix_rows = make_token_mix(*keys, o.tokens_per_alg);
+  info.mint_seconds = seconds_since(t0);
+
+  // Verdicts: every token once.
+  const std::vector<verdict_row> verdicts = run_verdicts(mix_rows);
+  std::size_t pass = 0, total = 0;
+  for (const verdict_row& row : verdicts) {
+    pass += row.as_expected;
+    total += row.cat->tokens.size();
+    (row.cat->alg ? info.valid_tokens : info.bad_tokens) += row.cat->tokens.size();
+  }
+
+  // Throughput: each algorithm's valid tokens, then all bad tokens as one reject-path row.
+  std::vector<throughput_row> rates;
+  std::vector<timed_token> rejects;
+  for (const category& c : mix_rows) {
+    std::vector<timed_token> tokens;
+    for (const token_case& t : c.tokens) tokens.push_back({t.token, t.verifier});
+    if (c.alg) {
+      rates.push_back(time_tokens(std::string(jwtx::algorithm_name(*c.alg)), tokens, true,
+                                  o.seconds_per_alg, o.threads));
+    } else {
+      rejects.insert(rejects.end(), tokens.begin(), tokens.end());
+    }
+  }
+  rates.push_back(time_tokens("bad mix", rejects, false, o.seconds_per_alg, o.threads));
+
+  if (o.json) {
+    print_json(o, info, verdicts, pass, total, rates);
+  } else {
+    print_text(o, info, verdicts, pass, total, rates);
+  }
+
+  std::uint64_t unexpected = 0;
+  for (const throughput_row& r : rates) unexpected += r.unexpected;
+  return pass == total && unexpected == 0 ? 0 : 1;
+}
