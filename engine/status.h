@@ -14,7 +14,7 @@ namespace jwtx {
 enum class status : std::uint8_t {
   ok = 0,
   // Token structure (checked before any crypto).
-  malformed,        // not exactly three segments (1, 3, 5+ dots) or an empty header segment
+  malformed,        // not exactly three segments (0, 1, 3 or 5+ dots) or an empty header segment
   too_large,        // token longer than verifier_options::max_token_bytes
   unsupported_jwe,  // five segments: a JWE, which jwtx never decrypts
   bad_base64,  // a byte outside the base64url alphabet, '=' padding, or non-canonical tail bits
