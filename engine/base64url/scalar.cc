@@ -1,9 +1,9 @@
 // Scalar base64url kernel: the reference every vector kernel is tested against.
 #include <array>
 
-#include "engine/base64url/base64url.h"
+#include "engine/base64url/kernels.h"
 
-namespace jwtx::base64url {
+namespace jwtx::base64url::detail {
 namespace {
 
 constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -19,7 +19,7 @@ constexpr std::array<std::uint8_t, 256> kDecode = make_table();
 
 }  // namespace
 
-decode_result decode(std::string_view in, std::uint8_t* out) noexcept {
+decode_result decode_scalar(std::string_view in, std::uint8_t* out) noexcept {
   const auto* s = reinterpret_cast<const std::uint8_t*>(in.data());
   const std::size_t n = in.size();
   std::size_t i = 0, o = 0;
@@ -55,7 +55,7 @@ decode_result decode(std::string_view in, std::uint8_t* out) noexcept {
   return {true, o, 0};
 }
 
-std::size_t encode(const std::uint8_t* in, std::size_t n, char* out) noexcept {
+std::size_t encode_scalar(const std::uint8_t* in, std::size_t n, char* out) noexcept {
   std::size_t i = 0, o = 0;
   for (; i + 3 <= n; i += 3) {
     std::uint32_t v = std::uint32_t{in[i]} << 16 | std::uint32_t{in[i + 1]} << 8 | in[i + 2];
@@ -75,21 +75,4 @@ std::size_t encode(const std::uint8_t* in, std::size_t n, char* out) noexcept {
   return o;
 }
 
-std::string encode(std::string_view in) {
-  std::string out(encoded_size(in.size()), '\0');
-  encode(reinterpret_cast<const std::uint8_t*>(in.data()), in.size(), out.data());
-  return out;
-}
-
-bool decode(std::string_view in, std::string* out) {
-  out->resize(decoded_size(in.size()) + 1);
-  auto r = decode(in, reinterpret_cast<std::uint8_t*>(out->data()));
-  if (!r.ok) {
-    out->clear();
-    return false;
-  }
-  out->resize(r.size);
-  return true;
-}
-
-}  // namespace jwtx::base64url
+}  // namespace jwtx::base64url::detail
