@@ -1,12 +1,46 @@
 #include "engine/json_rules.h"
 
 #include <algorithm>
+#include <cstdint>
+#include <cstring>
 
 namespace jwtx {
 namespace {
 
 using simdjson::dom::element;
 using simdjson::dom::element_type;
+
+// Objects up to this many members (every realistic JWT) use a fixed 128-slot table on the stack;
+// larger ones sort. Both are exact: names are compared in full on any hash match.
+constexpr std::size_t kHashedMembers = 64;
+
+std::size_t name_hash(std::string_view k) {
+  if (k.empty()) return 0;
+  return (k.size() * 31u + static_cast<unsigned char>(k.front()) * 7u +
+          static_cast<unsigned char>(k.back()) * 131u +
+          static_cast<unsigned char>(k[k.size() / 2])) &
+         127u;
+}
+
+bool has_duplicate_hashed(const std::string_view* names, std::size_t n) {
+  std::uint8_t slots[128];
+  std::memset(slots, 0xff, sizeof(slots));
+  for (std::size_t i = 0; i < n; ++i) {
+    std::size_t h = name_hash(names[i]);
+    while (slots[h] != 0xff) {
+      if (names[slots[h]] == names[i]) return true;
+      h = (h + 1) & 127u;
+    }
+    slots[h] = static_cast<std::uint8_t>(i);
+  }
+  return false;
+}
+
+bool has_duplicate_sorted(std::vector<std::string_view>& names, std::size_t base) {
+  auto first = names.begin() + static_cast<std::ptrdiff_t>(base);
+  std::sort(first, names.end());
+  return std::adjacent_find(first, names.end()) != names.end();
+}
 
 // Recursion depth is bounded by max_depth, which the verifier caps (and simdjson's own parser
 // depth limit bounds it again), so the native stack cannot be exhausted by input.
@@ -20,19 +54,8 @@ status check(element e, std::size_t depth, std::size_t max_depth,
       const std::size_t base = names.size();
       for (auto field : obj) names.push_back(field.key);
       const std::size_t n = names.size() - base;
-      bool dup = false;
-      if (n <= 8) {
-        for (std::size_t i = base; i < names.size() && !dup; ++i)
-          for (std::size_t j = i + 1; j < names.size(); ++j)
-            if (names[i] == names[j]) {
-              dup = true;
-              break;
-            }
-      } else {
-        std::sort(names.begin() + static_cast<std::ptrdiff_t>(base), names.end());
-        dup = std::adjacent_find(names.begin() + static_cast<std::ptrdiff_t>(base), names.end()) !=
-              names.end();
-      }
+      const bool dup = n <= kHashedMembers ? has_duplicate_hashed(names.data() + base, n)
+                                           : has_duplicate_sorted(names, base);
       names.resize(base);
       if (dup) return status::duplicate_member;
       for (auto field : obj) {
