@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The unit tests under ASan+UBSan (all of them) and the concurrency tests under TSan.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/deps.sh
+cmake -S . -B build-asan -G Ninja -DJWTX_SANITIZE=address,undefined -DJWTX_BENCH=OFF \
+  -DJWTX_WERROR=ON >/dev/null
+cmake --build build-asan --target jwtx_tests jwtx_cli
+ASAN_OPTIONS=detect_leaks=1 build-asan/tests/jwtx_tests --gtest_brief=1
+cmake -S . -B build-tsan -G Ninja -DJWTX_SANITIZE=thread -DJWTX_BENCH=OFF -DJWTX_TOOLS=OFF \
+  -DJWTX_WERROR=ON >/dev/null
+cmake --build build-tsan --target jwtx_tests
+TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/jwtx_tests --gtest_brief=1 \
+  --gtest_filter='Rotation*:Verifier/EveryAlgorithm.*:Robustness*'
