@@ -377,6 +377,58 @@ TEST(Json, InvalidUtf8AndNonObjectsAreRejected) {
             status::bad_json);
 }
 
+TEST(Json, MalformedValuesAnywhereAreBadJson) {
+  // On-Demand only validates what it visits; jwtx visits everything, so a malformed value in an
+  // unregistered claim, deep inside an array or object, or after the last member is still caught.
+  const signing_key& k = key_for(algorithm::ES256);
+  const std::string h = std_header(algorithm::ES256, "ES256-key");
+  const std::string base = R"("aud":"api","iss":"https://issuer.example","exp":1700000600)";
+  for (const char* bad :
+       {R"({"x":tru,)", R"({"x":nul,)", R"({"x":[1,],)", R"({"x":{"y":01},)", R"({"x":"\q",)",
+        R"({"x":1e,)", R"({"x":-,)", R"({"x":[[[{"y":[true, fals]}]]],)", R"({"x" 1,)",
+        R"({"x":"a" "b",)", R"({"x":{"y":1,},)", R"({"aud":["api",nul],)", R"({"exp":1x,)",
+        R"({"x":.5,)", R"({"x":[1 2],)", R"({"x":+1,)"}) {
+    std::string claims = std::string(bad) + base + "}";
+    EXPECT_EQ(verify_default(craft(k, algorithm::ES256, h, claims)), status::bad_json) << claims;
+  }
+  for (const char* bad :
+       {R"({"alg":"ES256","kid":"ES256-key","x":tru})", R"({"alg":"ES256","kid":"ES256-key"},)",
+        R"({"alg":"ES256","kid":"ES256-key","x":[1,]})"}) {
+    EXPECT_EQ(verify_default(craft(k, algorithm::ES256, bad, good_claims())), status::bad_json)
+        << bad;
+  }
+  EXPECT_EQ(verify_default(craft(k, algorithm::ES256, h, "{" + base + ",}")), status::bad_json);
+  EXPECT_EQ(verify_default(craft(k, algorithm::ES256, h, "{" + base + "}}")), status::bad_json);
+  EXPECT_EQ(verify_default(craft(k, algorithm::ES256, h, "[1,2")), status::bad_json);
+  // A claim of the wrong type is reported only if the rest is valid JSON.
+  EXPECT_EQ(verify_default(craft(k, algorithm::ES256, h, R"({"exp":"x","y":tru})")),
+            status::bad_json);
+  EXPECT_EQ(verify_default(craft(k, algorithm::ES256, h, R"({"exp":"x","y":true})")),
+            status::claim_type);
+  // Duplicates after a type error still win (JSON rules first).
+  EXPECT_EQ(verify_default(craft(k, algorithm::ES256, h, R"({"exp":"x","a":1,"a":2})")),
+            status::duplicate_member);
+}
+
+TEST(Json, ClaimStringsSurviveClaimLookups) {
+  // Registered strings are copied out of the parser, so navigating the document with claim()
+  // (which rewinds it and reuses its string buffer) cannot change them.
+  verifier v(asymmetric_set(), default_options());
+  verify_result r;
+  v.verify(mint(algorithm::ES256,
+                good_claims(R"("jti":"j\u00e9-1","scope":"a\nb","roles":["x","y\"z"])")),
+           r);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r.claim_string("/scope"), "a\nb");
+  EXPECT_EQ(r.claim_string("/roles/1"), "y\"z");
+  EXPECT_EQ(r.claim_string("/scope"), "a\nb");
+  EXPECT_EQ(r.claims().sub, "alice");
+  EXPECT_EQ(r.claims().jti, "j\xc3\xa9-1");
+  EXPECT_EQ(r.claims().iss, "https://issuer.example");
+  ASSERT_EQ(r.claims().aud.size(), 1u);
+  EXPECT_EQ(r.claims().aud[0], "api");
+}
+
 TEST(Json, ClaimsAreNotReadWhenTheSignatureFails) {
   std::string token = mint(algorithm::ES256, good_claims(R"("scope":"x")"));
   std::string bad = with_signature(token, std::string(64, '\x01'));
@@ -412,6 +464,18 @@ TEST(Policy, ExpBoundaryWithLeeway) {
   const std::string f = R"({"aud":"api","iss":"https://issuer.example","exp":1000.5})";
   EXPECT_EQ(at(1000.25, f, strict), status::ok);
   EXPECT_EQ(at(1000.5, f, strict), status::expired);
+}
+
+TEST(Policy, NumericDatesInAnyValidJsonNumberForm) {
+  // Found by fuzz_claims: simdjson 3.0's On-Demand get_double() refuses exponents with many
+  // leading zeros, which are valid JSON; jwtx reads dates through get_number().
+  const std::string iss = R"("aud":"api","iss":"https://issuer.example",)";
+  EXPECT_EQ(at(kNow, "{" + iss + R"("exp":17000006e00000000000000000002})"), status::ok);
+  EXPECT_EQ(at(kNow, "{" + iss + R"("exp":1.7000006E+9})"), status::ok);
+  EXPECT_EQ(at(kNow, "{" + iss + R"("exp":16999990e00000000000000000002})"), status::expired);
+  // Integers beyond 64 bits are refused by simdjson (both front ends): bad_json, not a date.
+  EXPECT_EQ(at(kNow, "{" + iss + R"("exp":170000000000000000000000})"), status::bad_json);
+  EXPECT_EQ(at(kNow, "{" + iss + R"("exp":1.7e23})"), status::ok);
 }
 
 TEST(Policy, NbfAndIatBoundariesWithLeeway) {
