@@ -1,7 +1,5 @@
 #include "engine/header.h"
 
-#include "engine/json_rules.h"
-
 namespace jwtx {
 namespace {
 
@@ -25,47 +23,28 @@ std::string_view strip_application(std::string_view t) {
 
 }  // namespace
 
-status parse_header(simdjson::ondemand::parser& parser, const std::uint8_t* data, std::size_t len,
-                    std::size_t max_depth, std::vector<std::string_view>& names,
-                    jose_header* out) noexcept {
-  namespace rules = ondemand_rules;
-  simdjson::ondemand::document doc;
-  simdjson::ondemand::object root;
-  if (status s = rules::open_object(parser, data, len, &doc, &root); s != status::ok) return s;
-  names.clear();
+status read_header(simdjson::dom::object header, jose_header* out) noexcept {
   bool has_alg = false;
   std::string_view alg_name;
-  // Header-level verdicts are deferred so that JSON-rule violations anywhere win.
-  status verdict = status::ok;
-  auto string_member = [&](rules::value v, std::string_view* dst) {
-    if (v.get_string().get(*dst) == simdjson::SUCCESS) return status::ok;
-    if (verdict == status::ok) verdict = status::header_invalid;
-    return rules::check_value(v, 2, max_depth, names);
-  };
-  status s = rules::for_each_member(root, 1, names, [&](std::string_view k, rules::value v) {
+  for (auto field : header) {
+    const std::string_view k = field.key;
     if (k == "alg") {
+      if (field.value.get_string().get(alg_name)) return status::header_invalid;
       has_alg = true;
-      return string_member(v, &alg_name);
-    }
-    if (k == "kid") {
+    } else if (k == "kid") {
+      if (field.value.get_string().get(out->kid)) return status::header_invalid;
       out->has_kid = true;
-      return string_member(v, &out->kid);
-    }
-    if (k == "typ") {
+    } else if (k == "typ") {
+      if (field.value.get_string().get(out->typ)) return status::header_invalid;
       out->has_typ = true;
-      return string_member(v, &out->typ);
-    }
-    if (k == "cty") {
+    } else if (k == "cty") {
       std::string_view cty;
-      return string_member(v, &cty);
+      if (field.value.get_string().get(cty)) return status::header_invalid;
+    } else if (k == "crit") {
+      return status::crit_unsupported;
     }
-    if (k == "crit" && verdict == status::ok) verdict = status::crit_unsupported;
-    // Everything else (jwk, jku, x5u, x5c, x5t, private names) is validated and ignored.
-    return rules::check_value(v, 2, max_depth, names);
-  });
-  if (s == status::ok) s = rules::finish_document(doc);
-  if (s != status::ok) return s;
-  if (verdict != status::ok) return verdict;
+    // Everything else (jwk, jku, x5u, x5c, x5t, private names) is deliberately ignored.
+  }
   if (!has_alg) return status::header_invalid;
   auto alg = algorithm_from_name(alg_name);
   if (!alg) return status::alg_not_allowed;

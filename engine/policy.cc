@@ -16,8 +16,11 @@ double system_now() noexcept {
 
 namespace jwtx {
 
-status check_policy(const policy& p, const registered_claims& c, double now) noexcept {
-  if (!c.required_present) return status::missing_claim;
+status check_policy(const policy& p, const registered_claims& c, simdjson::dom::object claims,
+                    double now) noexcept {
+  for (const std::string& name : p.required_claims) {
+    if (claims.at_key(name).error()) return status::missing_claim;
+  }
   if (p.require_exp && !c.exp) return status::missing_claim;
   if (p.max_age_seconds && !c.iat) return status::missing_claim;
 

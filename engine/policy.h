@@ -8,6 +8,8 @@
 //   too_old          now - iat > max_age + L (max_age set; iat then required)
 #pragma once
 
+#include <simdjson.h>
+
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -51,8 +53,9 @@ struct policy {
 
 // Runs the checklist in this order: missing_claim (required names, exp if require_exp, iat if
 // max_age), expired, not_yet_valid, issued_in_future, too_old, issuer_mismatch,
-// audience_mismatch, revoked. |c| was read by parse_claims() with p.required_claims.
+// audience_mismatch, revoked. |claims| is the verified claims object |c| was read from.
 // No allocation, never throws (the revocation lookup takes a shared lock for now).
-status check_policy(const policy& p, const registered_claims& c, double now) noexcept;
+status check_policy(const policy& p, const registered_claims& c, simdjson::dom::object claims,
+                    double now) noexcept;
 
 }  // namespace jwtx

@@ -29,18 +29,16 @@ class padded_buffer {
   std::size_t capacity_ = 0;
 };
 
-// Per-result state, reused by every verify into the same result (one result per thread is the
-// intended use, which makes these the per-thread buffers and claims parser).
 struct verify_result::scratch {
-  simdjson::ondemand::parser claims_parser;
-  simdjson::ondemand::document claims_doc;  // kept for claim(): navigated, never re-parsed
+  simdjson::dom::parser header_parser;
+  simdjson::dom::parser claims_parser;
   padded_buffer header, payload, signature;
   std::size_t payload_len = 0;
   bool payload_verified = false;
   bool claims_parsed = false;
+  simdjson::dom::element claims_root;
   std::vector<std::string_view> names;
-  std::string claim_strings;  // unescaped iss/sub/jti/aud that claims() views into
-  std::string token;          // kept only to compute the fingerprint on demand
+  std::string token;  // kept only to compute the fingerprint on demand
 };
 
 verify_result::verify_result() : scratch_(std::make_unique<scratch>()) {}
@@ -63,10 +61,10 @@ fingerprint_text verify_result::fingerprint() const noexcept {
   return jwtx::fingerprint(scratch_ ? std::string_view(scratch_->token) : std::string_view());
 }
 
-simdjson::simdjson_result<simdjson::ondemand::value> verify_result::claim(
+simdjson::simdjson_result<simdjson::dom::element> verify_result::claim(
     std::string_view json_pointer) const {
   if (!scratch_ || !scratch_->claims_parsed) return simdjson::INCORRECT_TYPE;
-  return scratch_->claims_doc.at_pointer(json_pointer);
+  return scratch_->claims_root.at_pointer(json_pointer);
 }
 
 std::optional<std::string_view> verify_result::claim_string(std::string_view json_pointer) const {
@@ -157,13 +155,14 @@ void verifier::verify(std::string_view token, verify_result& out) const noexcept
         !decode_segment(parts.signature, s.signature, &sig_len))
       return status::bad_base64;
 
-    // 4. Header: JSON rules and the registered members in one On-Demand pass. The header is
-    // consumed here (kid is copied), so one parser per thread serves every result.
-    thread_local simdjson::ondemand::parser header_parser;
-    jose_header h;
-    if (status st = parse_header(header_parser, s.header.data(), header_len,
-                                 options_.max_json_depth, s.names, &h);
+    // 4. Header: JSON rules, then the registered members.
+    simdjson::dom::element header_root;
+    if (status st = parse_json_object(s.header_parser, s.header.data(), header_len,
+                                      options_.max_json_depth, s.names, &header_root);
         st != status::ok)
+      return st;
+    jose_header h;
+    if (status st = read_header(header_root.get_object().value_unsafe(), &h); st != status::ok)
       return st;
     out.alg_ = h.alg;
     out.has_kid_ = h.has_kid;
@@ -185,17 +184,20 @@ void verifier::verify(std::string_view token, verify_result& out) const noexcept
     s.payload_verified = true;
     if (!options_.payload_is_jwt) return status::ok;
 
-    // 7. Claims: only now is the payload read (JSON rules + registered claims, one pass).
-    if (status st = parse_claims(s.claims_parser, s.payload.data(), s.payload_len,
-                                 options_.max_json_depth, options_.claims.required_claims, s.names,
-                                 s.claim_strings, &s.claims_doc, &out.claims_);
+    // 7. Claims: only now is the payload read.
+    simdjson::dom::element claims_root;
+    if (status st = parse_json_object(s.claims_parser, s.payload.data(), s.payload_len,
+                                      options_.max_json_depth, s.names, &claims_root);
         st != status::ok)
       return st;
+    s.claims_root = claims_root;
     s.claims_parsed = true;
+    simdjson::dom::object claims = claims_root.get_object().value_unsafe();
+    if (status st = read_claims(claims, &out.claims_); st != status::ok) return st;
 
     // 8. Policy (time, iss, aud, required claims, revocation).
     const double now = options_.claims.clock ? options_.claims.clock() : system_now();
-    return check_policy(options_.claims, out.claims_, now);
+    return check_policy(options_.claims, out.claims_, claims, now);
   }();
 }
 

@@ -65,12 +65,9 @@ class verify_result {
   const registered_claims& claims() const noexcept { return claims_; }
 
   // Any claim by JSON pointer (RFC 6901), e.g. "/scope", "/roles/0", "/tenant_id", without
-  // parsing again: the On-Demand document of the verify pass is rewound and navigated.
-  // Returns NO_SUCH_FIELD-style errors when absent, INCORRECT_TYPE when the payload was not
-  // parsed (signature failed, or plain JWS mode). The value (and any string read from it) is
-  // valid until the next claim()/claim_string() call or the next verify into this result.
-  // Not thread-safe (it moves the document's cursor), like every other use of one result.
-  simdjson::simdjson_result<simdjson::ondemand::value> claim(std::string_view json_pointer) const;
+  // parsing again. Returns NO_SUCH_FIELD-style errors when absent, INCORRECT_TYPE when the
+  // payload was not parsed (signature failed, or plain JWS mode).
+  simdjson::simdjson_result<simdjson::dom::element> claim(std::string_view json_pointer) const;
   std::optional<std::string_view> claim_string(std::string_view json_pointer) const;
   // The decoded payload bytes (JWS mode: the whole payload; JWT mode: the claims JSON).
   // Empty unless the signature verified.
