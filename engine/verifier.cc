@@ -39,6 +39,17 @@ struct verify_result::scratch {
   simdjson::dom::element claims_root;
   std::vector<std::string_view> names;
   std::string token;  // kept only to compute the fingerprint on demand
+
+  // The last header that passed every header check, keyed by its exact base64url text (and the
+  // depth limit it was checked under). Tokens from one issuer repeat their header byte for byte,
+  // so a hit skips decoding, parsing and reading it; exact bytes make the answer identical.
+  struct header_memo {
+    bool valid = false;
+    std::string encoded;
+    std::size_t max_depth = 0;
+    jose_header header;  // kid/typ view into the strings below
+    std::string kid, typ;
+  } memo;
 };
 
 verify_result::verify_result() : scratch_(std::make_unique<scratch>()) {}
@@ -148,22 +159,36 @@ void verifier::verify(std::string_view token, verify_result& out) const noexcept
     token_view parts;
     if (status st = split_token(token, &parts); st != status::ok) return st;
 
-    // 3. Decode header, payload and signature (payload bytes are not interpreted yet).
-    std::size_t header_len = 0, sig_len = 0;
-    if (!decode_segment(parts.header, s.header, &header_len) ||
-        !decode_segment(parts.payload, s.payload, &s.payload_len) ||
+    // 3. Decode payload and signature (payload bytes are not interpreted yet).
+    std::size_t sig_len = 0;
+    if (!decode_segment(parts.payload, s.payload, &s.payload_len) ||
         !decode_segment(parts.signature, s.signature, &sig_len))
       return status::bad_base64;
 
-    // 4. Header: JSON rules, then the registered members.
-    simdjson::dom::element header_root;
-    if (status st = parse_json_object(s.header_parser, s.header.data(), header_len,
-                                      options_.max_json_depth, s.names, &header_root);
-        st != status::ok)
-      return st;
+    // 4. Header: decode, JSON rules, registered members — unless it is the remembered one.
     jose_header h;
-    if (status st = read_header(header_root.get_object().value_unsafe(), &h); st != status::ok)
-      return st;
+    auto& memo = s.memo;
+    if (memo.valid && memo.max_depth == options_.max_json_depth && memo.encoded == parts.header) {
+      h = memo.header;
+    } else {
+      std::size_t header_len = 0;
+      if (!decode_segment(parts.header, s.header, &header_len)) return status::bad_base64;
+      simdjson::dom::element header_root;
+      if (status st = parse_json_object(s.header_parser, s.header.data(), header_len,
+                                        options_.max_json_depth, s.names, &header_root);
+          st != status::ok)
+        return st;
+      if (status st = read_header(header_root.get_object().value_unsafe(), &h); st != status::ok)
+        return st;
+      memo.encoded.assign(parts.header);  // grow-only buffers: no allocation once warm
+      memo.max_depth = options_.max_json_depth;
+      memo.kid.assign(h.kid);
+      memo.typ.assign(h.typ);
+      memo.header = h;
+      memo.header.kid = memo.kid;
+      memo.header.typ = memo.typ;
+      memo.valid = true;
+    }
     out.alg_ = h.alg;
     out.has_kid_ = h.has_kid;
     out.kid_.assign(h.kid);

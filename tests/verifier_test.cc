@@ -411,8 +411,7 @@ TEST(Json, MalformedValuesAnywhereAreBadJson) {
 }
 
 TEST(Json, ClaimStringsSurviveClaimLookups) {
-  // Registered strings are copied out of the parser, so navigating the document with claim()
-  // (which rewinds it and reuses its string buffer) cannot change them.
+  // Registered strings stay valid and unchanged across claim() lookups.
   verifier v(asymmetric_set(), default_options());
   verify_result r;
   v.verify(mint(algorithm::ES256,
@@ -616,6 +615,48 @@ TEST(Robustness, ResultReuseGivesIndependentAnswers) {
   EXPECT_TRUE(r.claim("/scope").error());
   v.verify(good, r);
   EXPECT_EQ(r.claim_string("/scope"), "a");
+}
+
+TEST(Robustness, RememberedHeaderGivesTheSameAnswers) {
+  // A result remembers the last good header by its exact bytes; every answer must be the one a
+  // fresh result gives.
+  const signing_key& k = key_for(algorithm::ES256);
+  const std::string nested = R"({"alg":"ES256","kid":"ES256-key","x":{"y":[1]}})";
+  const std::string tokens[] = {
+      mint(algorithm::ES256, good_claims()),
+      mint(algorithm::ES256, good_claims(R"("scope":"b")")),
+      with_signature(mint(algorithm::ES256, good_claims()), std::string(64, '\x01')),
+      craft(k, algorithm::ES256, std_header(algorithm::ES256, "nope"), good_claims()),
+      craft(k, algorithm::ES256, nested, good_claims()),
+      craft(k, algorithm::ES256, R"({"alg":"ES256","alg":"ES256"})", good_claims()),
+      mint(algorithm::ES256, good_claims()),
+  };
+  for (std::size_t depth : {std::size_t{16}, std::size_t{2}}) {
+    verifier_options o = default_options();
+    o.max_json_depth = depth;
+    verifier v(asymmetric_set(), o);
+    verify_result reused;
+    for (int round = 0; round < 2; ++round) {
+      for (const std::string& t : tokens) {
+        v.verify(t, reused);
+        verify_result fresh = v.verify(t);
+        EXPECT_EQ(reused.status(), fresh.status()) << depth;
+        EXPECT_EQ(reused.kid(), fresh.kid());
+        EXPECT_EQ(reused.alg(), fresh.alg());
+      }
+    }
+    // The nested header is too deep for depth 2 even right after it was accepted at 16.
+    EXPECT_EQ(v.verify(tokens[4]).status(), depth == 2 ? status::too_deep : status::ok);
+  }
+  // One result moving between verifiers with different depth limits.
+  verifier_options shallow = default_options();
+  shallow.max_json_depth = 2;
+  verifier deep_v(asymmetric_set(), default_options()), shallow_v(asymmetric_set(), shallow);
+  verify_result r;
+  deep_v.verify(tokens[4], r);
+  EXPECT_EQ(r.status(), status::ok);
+  shallow_v.verify(tokens[4], r);
+  EXPECT_EQ(r.status(), status::too_deep);
 }
 
 TEST(Fingerprint, ShortStableAndNeverTheToken) {
