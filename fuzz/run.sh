@@ -18,12 +18,18 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 build=$root/build-fuzz
 cxx=${CXX:-clang++-14}
 
-if [[ ! -f $build/build.ninja ]]; then
-  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DCMAKE_CXX_COMPILER="$cxx" -DJWTX_FUZZ=ON -DJWTX_SANITIZE=address,undefined \
-    -DJWTX_TESTS=OFF -DJWTX_BENCH=OFF -DJWTX_TOOLS=OFF
-fi
-cmake --build "$build" --target "$target"
+# Configure and build under a lock: scripts/fuzz.sh and long campaigns run several targets at once
+# on the same build directory.
+mkdir -p "$build"
+(
+  flock 9
+  if [[ ! -f $build/build.ninja ]]; then
+    cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+      -DCMAKE_CXX_COMPILER="$cxx" -DJWTX_FUZZ=ON -DJWTX_SANITIZE=address,undefined \
+      -DJWTX_TESTS=OFF -DJWTX_BENCH=OFF -DJWTX_TOOLS=OFF
+  fi
+  cmake --build "$build" -j "$(nproc)" --target "$target"
+) 9>"$build/.build.lock"
 
 seeds=$root/fuzz/corpus/$target
 work=$build/corpus/$target
