@@ -40,6 +40,25 @@ TEST(Rotation, OldNewAndRemovedKeys) {
   EXPECT_EQ(store->current()->keys().size(), 1u);
 }
 
+TEST(Rotation, SnapshotKeepsTheSetItSawAndMoves) {
+  auto first = set_of({algorithm::ES256});
+  key_store store(first);
+  {
+    key_store::snapshot a = store.read();
+    key_store::snapshot b = std::move(a);  // the moved-from guard releases nothing
+    EXPECT_EQ(b.get(), first.get());
+    EXPECT_EQ(b->keys().size(), 1u);
+  }
+  store.publish(set_of({algorithm::EdDSA, algorithm::ES384}));
+  EXPECT_EQ(store.read()->keys().size(), 2u);
+  EXPECT_EQ(store.current()->keys().size(), 2u);
+  // The verifier exposes the store it reads and the options it was given.
+  auto shared = std::make_shared<key_store>(first);
+  verifier v(shared, testing::default_options());
+  EXPECT_EQ(&v.keys(), shared.get());
+  EXPECT_EQ(v.options().max_token_bytes, 16u * 1024);
+}
+
 TEST(Rotation, ConcurrentReadersSeeOnlyPublishedSets) {
   // Readers verify continuously while a writer flips between two sets; every answer must be
   // one that some published set gives, and no reader may observe a freed set (ASan/TSan).

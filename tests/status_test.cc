@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <set>
+#include <sstream>
 #include <string>
 
 #include "engine/algorithm.h"
@@ -30,6 +31,12 @@ TEST(Status, StableNumericValuesOfDocumentedNames) {
   EXPECT_EQ(status_name(status::bad_signature), "bad_signature");
   EXPECT_EQ(status_name(status::unsupported_jwe), "unsupported_jwe");
   EXPECT_EQ(status_name(status::revoked), "revoked");
+}
+
+TEST(Status, StreamsItsName) {
+  std::ostringstream os;
+  os << status::too_deep << ' ' << status::ok;
+  EXPECT_EQ(os.str(), "too_deep ok");
 }
 
 TEST(Algorithm, NoneIsNeverAnAlgorithm) {

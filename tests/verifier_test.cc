@@ -557,9 +557,12 @@ TEST(Policy, RevokedJti) {
   const std::string c = good_claims(R"("jti":"token-1")");
   EXPECT_EQ(at(kNow, c, o), status::ok);
   revoked.add("token-1");
+  revoked.add("token-1");
+  EXPECT_EQ(revoked.size(), 1u);
   EXPECT_EQ(at(kNow, c, o), status::revoked);
   EXPECT_EQ(at(kNow, good_claims(R"("jti":"token-2")"), o), status::ok);
   EXPECT_TRUE(revoked.remove("token-1"));
+  EXPECT_FALSE(revoked.remove("token-1"));
   EXPECT_EQ(at(kNow, c, o), status::ok);
 }
 

@@ -33,7 +33,7 @@ constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx
 using table64 = std::array<std::uint8_t, 64>;
 
 // ASCII (0..127) -> 6-bit value, 0x80 for bytes outside the alphabet.
-constexpr std::array<std::uint8_t, 128> make_decode_table() {
+consteval std::array<std::uint8_t, 128> make_decode_table() {
   std::array<std::uint8_t, 128> t{};
   for (auto& v : t) v = 0x80;
   for (int i = 0; i < 64; ++i)
@@ -43,7 +43,7 @@ constexpr std::array<std::uint8_t, 128> make_decode_table() {
 constexpr std::array<std::uint8_t, 128> kDecode = make_decode_table();
 
 // Output byte j comes from dword j / 3, byte 2 - j % 3 (big-endian 24-bit groups).
-constexpr table64 make_gather() {
+consteval table64 make_gather() {
   table64 t{};
   for (std::size_t j = 0; j < 48; ++j) t[j] = static_cast<std::uint8_t>(4 * (j / 3) + 2 - j % 3);
   return t;
@@ -51,7 +51,7 @@ constexpr table64 make_gather() {
 constexpr table64 kGather = make_gather();
 
 // Dword k of the encode input is [b1 b0 b2 b1] of bytes 3k..3k+2.
-constexpr table64 make_spread() {
+consteval table64 make_spread() {
   table64 t{};
   for (std::size_t k = 0; k < 16; ++k) {
     t[4 * k] = static_cast<std::uint8_t>(3 * k + 1);
@@ -63,7 +63,7 @@ constexpr table64 make_spread() {
 }
 constexpr table64 kSpread = make_spread();
 
-constexpr table64 make_alphabet() {
+consteval table64 make_alphabet() {
   table64 t{};
   for (std::size_t k = 0; k < 64; ++k) t[k] = static_cast<std::uint8_t>(kAlphabet[k]);
   return t;

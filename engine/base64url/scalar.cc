@@ -8,7 +8,7 @@ namespace {
 
 constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-constexpr std::array<std::uint8_t, 256> make_table() {
+consteval std::array<std::uint8_t, 256> make_table() {
   std::array<std::uint8_t, 256> t{};
   for (auto& v : t) v = 0xff;
   for (int i = 0; i < 64; ++i)
