@@ -1,0 +1,313 @@
+#include "engine/token_cache.h"
+
+#include <openssl/mem.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+#include <openssl/siphash.h>
+
+#include <algorithm>
+#include <bit>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <thread>
+#include <type_traits>
+
+namespace jwtx {
+
+using detail::cache_payload;
+using detail::cache_slot;
+using detail::kCachePayloadWords;
+
+static_assert(std::is_trivially_copyable_v<cache_payload>);
+static_assert(token_cache::kWays <= 8, "bucket::hand and the sweep assume at most 8 ways");
+
+namespace {
+
+constexpr int kStringCount = 4;  // kid, iss, sub, jti
+constexpr int kReadAttempts = 4;
+
+// The hint is a filter only (the payload is authoritative); 0 marks an empty way.
+std::uint32_t hint_of(std::uint64_t h) noexcept { return static_cast<std::uint32_t>(h >> 32) | 1u; }
+
+// Seqlock read: copies the payload if no writer was inside during the copy. Returns false after a
+// few attempts that all overlapped a writer (the caller treats that as "not this way").
+bool read_slot(const cache_slot& s, cache_payload* out) noexcept {
+  std::uint64_t w[kCachePayloadWords];
+  for (int attempt = 0; attempt < kReadAttempts; ++attempt) {
+    const std::uint64_t before = s.seq.load(std::memory_order_acquire);
+    if (before & 1) continue;
+    // Acquire loads keep the second sequence load after them, and a load that saw a writer's
+    // word makes that writer's odd sequence store visible to the second sequence load.
+    for (std::size_t i = 0; i < kCachePayloadWords; ++i) {
+      w[i] = s.words[i].load(std::memory_order_acquire);
+    }
+    if (s.seq.load(std::memory_order_relaxed) == before) {
+      std::memcpy(out, w, sizeof(w));
+      return true;
+    }
+  }
+  return false;
+}
+
+// Payload as the (only) writer sees it: must hold the shard mutex.
+void load_slot_as_writer(const cache_slot& s, cache_payload* out) noexcept {
+  std::uint64_t w[kCachePayloadWords];
+  for (std::size_t i = 0; i < kCachePayloadWords; ++i) {
+    w[i] = s.words[i].load(std::memory_order_relaxed);
+  }
+  std::memcpy(out, w, sizeof(w));
+}
+
+// Seqlock write: must hold the shard mutex.
+void write_slot(cache_slot& s, const cache_payload& p) noexcept {
+  std::uint64_t w[kCachePayloadWords];
+  std::memcpy(w, &p, sizeof(w));
+  const std::uint64_t seq = s.seq.load(std::memory_order_relaxed);
+  s.seq.store(seq + 1, std::memory_order_relaxed);
+  // Release stores: a reader that sees any new word also sees the odd sequence written above.
+  for (std::size_t i = 0; i < kCachePayloadWords; ++i) {
+    s.words[i].store(w[i], std::memory_order_release);
+  }
+  s.seq.store(seq + 2, std::memory_order_release);
+}
+
+// Same comparisons as check_policy(), written so that a NaN anywhere means "not valid".
+bool still_valid(const cache_payload& p, const cache_validity& v) noexcept {
+  const double l = v.leeway_seconds;
+  if ((p.flags & cache_payload::kHasExp) && !(v.now < p.exp + l)) return false;
+  if ((p.flags & cache_payload::kHasNbf) && !(v.now + l >= p.nbf)) return false;
+  if ((p.flags & cache_payload::kHasIat) && !(p.iat <= v.now + l)) return false;
+  if (v.max_age_seconds) {
+    if (!(p.flags & cache_payload::kHasIat)) return false;
+    if (!(v.now - p.iat <= *v.max_age_seconds + l)) return false;
+  }
+  return true;
+}
+
+bool same_digest(const cache_payload& p, const std::uint8_t* digest) noexcept {
+  return CRYPTO_memcmp(p.digest, digest, sizeof(p.digest)) == 0;
+}
+
+void bump(std::atomic<std::uint64_t>& counter) noexcept {
+  counter.fetch_add(1, std::memory_order_relaxed);
+}
+
+}  // namespace
+
+std::optional<double> cached_claims::exp() const noexcept {
+  if (!(p_.flags & cache_payload::kHasExp)) return std::nullopt;
+  return p_.exp;
+}
+std::optional<double> cached_claims::nbf() const noexcept {
+  if (!(p_.flags & cache_payload::kHasNbf)) return std::nullopt;
+  return p_.nbf;
+}
+std::optional<double> cached_claims::iat() const noexcept {
+  if (!(p_.flags & cache_payload::kHasIat)) return std::nullopt;
+  return p_.iat;
+}
+
+std::optional<std::string_view> cached_claims::string(int i) const noexcept {
+  if (!(p_.flags & (cache_payload::kHasString0 << i))) return std::nullopt;
+  std::size_t offset = 0;
+  for (int j = 0; j < i; ++j) offset += p_.len[j];
+  return std::string_view(p_.bytes + offset, p_.len[i]);
+}
+
+struct token_cache::bucket {
+  // Read by lookups to skip ways without touching their cache lines.
+  std::array<std::atomic<std::uint32_t>, kWays> hint;
+  // CLOCK reference bits: set by hits (only when clear), cleared by the eviction sweep.
+  std::array<std::atomic<std::uint8_t>, kWays> referenced;
+  std::uint8_t hand = 0;  // next way the sweep looks at; guarded by the shard mutex
+  std::array<cache_slot, kWays> slots;
+};
+
+struct token_cache::shard {
+  // Counters on their own line, so that reader increments do not bounce the writers' mutex.
+  struct alignas(64) counters {
+    std::atomic<std::uint64_t> hits, misses, inserts, evictions, invalidations, collisions_rejected,
+        not_cached_too_big, size;
+  } n;
+  alignas(64) std::mutex writer;
+};
+
+token_cache::token_cache(token_cache_options options) : hash_override_(options.hash_override) {
+  if (RAND_bytes(reinterpret_cast<std::uint8_t*>(sip_key_), sizeof(sip_key_)) != 1) std::abort();
+  std::size_t shards = options.shards;
+  if (shards == 0) {
+    const std::size_t threads = std::max<std::size_t>(1, std::thread::hardware_concurrency());
+    shards = std::max<std::size_t>(8, 4 * threads);
+  }
+  shard_count_ = std::bit_ceil(shards);
+  shard_bits_ = static_cast<std::size_t>(std::countr_zero(shard_count_));
+  const std::size_t per_shard = options.capacity / (shard_count_ * kWays);
+  buckets_per_shard_ = per_shard == 0 ? 1 : std::bit_floor(per_shard);
+  shards_.reset(new shard[shard_count_]());
+  buckets_.reset(new bucket[shard_count_ * buckets_per_shard_]());
+}
+
+token_cache::~token_cache() = default;
+
+std::uint64_t token_cache::hash(std::string_view token) const noexcept {
+  if (hash_override_) return hash_override_(token);
+  return SIPHASH_24(sip_key_, reinterpret_cast<const std::uint8_t*>(token.data()), token.size());
+}
+
+token_cache::bucket& token_cache::bucket_for(std::uint64_t h, shard** s) const noexcept {
+  const std::size_t shard_index = static_cast<std::size_t>(h) & (shard_count_ - 1);
+  const std::size_t bucket_index =
+      static_cast<std::size_t>(h >> shard_bits_) & (buckets_per_shard_ - 1);
+  *s = &shards_[shard_index];
+  return buckets_[shard_index * buckets_per_shard_ + bucket_index];
+}
+
+bool token_cache::lookup(std::string_view token, const cache_validity& v,
+                         cached_claims* out) noexcept {
+  const std::uint64_t h = hash(token);
+  shard* s = nullptr;
+  bucket& b = bucket_for(h, &s);
+  const std::uint32_t hint = hint_of(h);
+  std::uint8_t digest[SHA256_DIGEST_LENGTH];
+  bool have_digest = false;  // SHA-256 only once some way looks like this token
+  for (std::size_t w = 0; w < kWays; ++w) {
+    if (b.hint[w].load(std::memory_order_acquire) != hint) continue;
+    cache_payload& p = out->p_;
+    if (!read_slot(b.slots[w], &p)) continue;
+    if (!(p.flags & cache_payload::kValid) || p.tag != h) continue;
+    if (!have_digest) {
+      SHA256(reinterpret_cast<const std::uint8_t*>(token.data()), token.size(), digest);
+      have_digest = true;
+    }
+    if (!same_digest(p, digest)) {
+      bump(s->n.collisions_rejected);
+      continue;
+    }
+    if (p.generation != v.generation) {
+      bump(s->n.invalidations);
+      break;
+    }
+    if (!still_valid(p, v)) break;
+    if (b.referenced[w].load(std::memory_order_relaxed) == 0) {
+      b.referenced[w].store(1, std::memory_order_relaxed);
+    }
+    bump(s->n.hits);
+    return true;
+  }
+  bump(s->n.misses);
+  return false;
+}
+
+// CLOCK: clears reference bits from the hand on until an unreferenced way comes up. Bounded even
+// if concurrent hits keep setting bits: after two turns the way under the hand is taken anyway.
+std::size_t token_cache::clock_victim(bucket& b) noexcept {
+  for (std::size_t step = 0;; ++step) {
+    const std::size_t w = b.hand;
+    b.hand = static_cast<std::uint8_t>((w + 1) % kWays);
+    if (step >= 2 * kWays || b.referenced[w].load(std::memory_order_relaxed) == 0) return w;
+    b.referenced[w].store(0, std::memory_order_relaxed);
+  }
+}
+
+bool token_cache::insert(std::string_view token, const claims_to_cache& c, double now) noexcept {
+  const std::uint64_t h = hash(token);
+  shard* s = nullptr;
+  bucket& b = bucket_for(h, &s);
+
+  const std::optional<std::string_view>* strings[kStringCount] = {&c.kid, &c.iss, &c.sub, &c.jti};
+  std::size_t total = 0;
+  for (const auto* str : strings) total += *str ? (*str)->size() : 0;
+  if (total > kMaxClaimBytes) {
+    bump(s->n.not_cached_too_big);
+    return false;
+  }
+
+  cache_payload p{};
+  p.tag = h;
+  SHA256(reinterpret_cast<const std::uint8_t*>(token.data()), token.size(), p.digest);
+  p.flags = cache_payload::kValid;
+  if (c.exp) {
+    p.exp = *c.exp;
+    p.flags |= cache_payload::kHasExp;
+  }
+  if (c.nbf) {
+    p.nbf = *c.nbf;
+    p.flags |= cache_payload::kHasNbf;
+  }
+  if (c.iat) {
+    p.iat = *c.iat;
+    p.flags |= cache_payload::kHasIat;
+  }
+  p.generation = c.generation;
+  p.alg = static_cast<std::uint8_t>(c.alg);
+  std::size_t offset = 0;
+  for (int i = 0; i < kStringCount; ++i) {
+    if (!*strings[i]) continue;
+    const std::string_view str = **strings[i];
+    p.flags = static_cast<std::uint8_t>(p.flags | (cache_payload::kHasString0 << i));
+    p.len[i] = static_cast<std::uint8_t>(str.size());  // <= kMaxClaimBytes < 256
+    if (!str.empty()) std::memcpy(p.bytes + offset, str.data(), str.size());
+    offset += str.size();
+  }
+
+  std::lock_guard lock(s->writer);
+  // The way to write: the same token's (refresh in place), else an empty one, else a stale one
+  // (verified under an older key_set, or past its exp), else the CLOCK victim.
+  const std::uint32_t hint = hint_of(h);
+  std::size_t same = kWays, empty = kWays, stale = kWays;
+  cache_payload old;
+  for (std::size_t w = 0; w < kWays; ++w) {
+    const std::uint32_t way_hint = b.hint[w].load(std::memory_order_relaxed);
+    if (way_hint == 0) {
+      if (empty == kWays) empty = w;
+      continue;
+    }
+    load_slot_as_writer(b.slots[w], &old);
+    if (way_hint == hint && old.tag == h && same_digest(old, p.digest)) {
+      same = w;
+      break;
+    }
+    const bool expired = (old.flags & cache_payload::kHasExp) && now >= old.exp;
+    if (stale == kWays && (old.generation < c.generation || expired)) stale = w;
+  }
+  std::size_t target = same;
+  if (target == kWays && empty != kWays) {
+    target = empty;
+    s->n.size.fetch_add(1, std::memory_order_relaxed);
+  } else if (target == kWays) {
+    target = stale;
+    if (target == kWays) target = clock_victim(b);
+    bump(s->n.evictions);
+  }
+  if (target != same) b.referenced[target].store(0, std::memory_order_relaxed);
+  write_slot(b.slots[target], p);
+  b.hint[target].store(hint, std::memory_order_release);
+  bump(s->n.inserts);
+  return true;
+}
+
+std::size_t token_cache::size() const noexcept {
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < shard_count_; ++i) {
+    n += shards_[i].n.size.load(std::memory_order_relaxed);
+  }
+  return n;
+}
+
+token_cache_stats token_cache::stats() const noexcept {
+  token_cache_stats t;
+  for (std::size_t i = 0; i < shard_count_; ++i) {
+    const shard::counters& n = shards_[i].n;
+    t.hits += n.hits.load(std::memory_order_relaxed);
+    t.misses += n.misses.load(std::memory_order_relaxed);
+    t.inserts += n.inserts.load(std::memory_order_relaxed);
+    t.evictions += n.evictions.load(std::memory_order_relaxed);
+    t.invalidations += n.invalidations.load(std::memory_order_relaxed);
+    t.collisions_rejected += n.collisions_rejected.load(std::memory_order_relaxed);
+    t.not_cached_too_big += n.not_cached_too_big.load(std::memory_order_relaxed);
+  }
+  return t;
+}
+
+}  // namespace jwtx
