@@ -3,7 +3,6 @@
 #include <openssl/mem.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
-#include <openssl/siphash.h>
 
 #include <algorithm>
 #include <bit>
@@ -93,6 +92,16 @@ void bump(std::atomic<std::uint64_t>& counter) noexcept {
   counter.fetch_add(1, std::memory_order_relaxed);
 }
 
+// Reader-side counters (every lookup bumps one) are striped by thread: two cores hitting the cache
+// would otherwise bounce one counter line between them on every lookup. A thread takes the next
+// stripe round-robin the first time it looks anything up; threads beyond kStripes share.
+constexpr std::size_t kStripes = 64;
+std::size_t my_stripe() noexcept {
+  static std::atomic<std::size_t> next{0};
+  thread_local const std::size_t mine = next.fetch_add(1, std::memory_order_relaxed) % kStripes;
+  return mine;
+}
+
 }  // namespace
 
 std::optional<double> cached_claims::exp() const noexcept {
@@ -125,16 +134,31 @@ struct token_cache::bucket {
 };
 
 struct token_cache::shard {
-  // Counters on their own line, so that reader increments do not bounce the writers' mutex.
-  struct alignas(64) counters {
-    std::atomic<std::uint64_t> hits, misses, inserts, evictions, invalidations, collisions_rejected,
-        not_cached_too_big, size;
+  // Writer-side counters, changed only under |writer|.
+  struct counters {
+    std::atomic<std::uint64_t> inserts, evictions, not_cached_too_big, size;
   } n;
-  alignas(64) std::mutex writer;
+  std::mutex writer;
 };
 
-token_cache::token_cache(token_cache_options options) : hash_override_(options.hash_override) {
-  if (RAND_bytes(reinterpret_cast<std::uint8_t*>(sip_key_), sizeof(sip_key_)) != 1) std::abort();
+struct alignas(64) token_cache::reader_counters {
+  std::atomic<std::uint64_t> hits{0}, misses{0}, invalidations{0}, collisions_rejected{0};
+};
+
+struct token_cache::keyed_sha256 {
+  SHA256_CTX after_key;  // SHA-256 state after absorbing the random 64-byte key block
+};
+
+token_cache::token_cache(token_cache_options options)
+    : keyed_(std::make_unique<keyed_sha256>()),
+      hash_override_(options.hash_override),
+      readers_(std::make_unique<reader_counters[]>(kStripes)) {
+  // One full block of key: the per-token work is then exactly SHA-256 over the token's bytes.
+  std::uint8_t key[SHA256_CBLOCK];
+  if (RAND_bytes(key, sizeof(key)) != 1) std::abort();
+  SHA256_Init(&keyed_->after_key);
+  SHA256_Update(&keyed_->after_key, key, sizeof(key));
+  OPENSSL_cleanse(key, sizeof(key));
   std::size_t shards = options.shards;
   if (shards == 0) {
     const std::size_t threads = std::max<std::size_t>(1, std::thread::hardware_concurrency());
@@ -150,9 +174,18 @@ token_cache::token_cache(token_cache_options options) : hash_override_(options.h
 
 token_cache::~token_cache() = default;
 
-std::uint64_t token_cache::hash(std::string_view token) const noexcept {
-  if (hash_override_) return hash_override_(token);
-  return SIPHASH_24(sip_key_, reinterpret_cast<const std::uint8_t*>(token.data()), token.size());
+cache_key token_cache::key_for(std::string_view token) const noexcept {
+  cache_key k;
+  SHA256_CTX ctx = keyed_->after_key;
+  SHA256_Update(&ctx, token.data(), token.size());
+  SHA256_Final(k.digest, &ctx);
+  OPENSSL_cleanse(&ctx, sizeof(ctx));
+  if (hash_override_) {
+    k.tag = hash_override_(token);
+  } else {
+    std::memcpy(&k.tag, k.digest, sizeof(k.tag));
+  }
+  return k;
 }
 
 token_cache::bucket& token_cache::bucket_for(std::uint64_t h, shard** s) const noexcept {
@@ -163,39 +196,34 @@ token_cache::bucket& token_cache::bucket_for(std::uint64_t h, shard** s) const n
   return buckets_[shard_index * buckets_per_shard_ + bucket_index];
 }
 
-bool token_cache::lookup(std::string_view token, const cache_validity& v,
+bool token_cache::lookup(const cache_key& key, const cache_validity& v,
                          cached_claims* out) noexcept {
-  const std::uint64_t h = hash(token);
+  const std::uint64_t h = key.tag;
   shard* s = nullptr;
   bucket& b = bucket_for(h, &s);
+  reader_counters& n = readers_[my_stripe()];
   const std::uint32_t hint = hint_of(h);
-  std::uint8_t digest[SHA256_DIGEST_LENGTH];
-  bool have_digest = false;  // SHA-256 only once some way looks like this token
   for (std::size_t w = 0; w < kWays; ++w) {
     if (b.hint[w].load(std::memory_order_acquire) != hint) continue;
     cache_payload& p = out->p_;
     if (!read_slot(b.slots[w], &p)) continue;
     if (!(p.flags & cache_payload::kValid) || p.tag != h) continue;
-    if (!have_digest) {
-      SHA256(reinterpret_cast<const std::uint8_t*>(token.data()), token.size(), digest);
-      have_digest = true;
-    }
-    if (!same_digest(p, digest)) {
-      bump(s->n.collisions_rejected);
+    if (!same_digest(p, key.digest)) {
+      bump(n.collisions_rejected);
       continue;
     }
     if (p.generation != v.generation) {
-      bump(s->n.invalidations);
+      bump(n.invalidations);
       break;
     }
     if (!still_valid(p, v)) break;
     if (b.referenced[w].load(std::memory_order_relaxed) == 0) {
       b.referenced[w].store(1, std::memory_order_relaxed);
     }
-    bump(s->n.hits);
+    bump(n.hits);
     return true;
   }
-  bump(s->n.misses);
+  bump(n.misses);
   return false;
 }
 
@@ -210,8 +238,8 @@ std::size_t token_cache::clock_victim(bucket& b) noexcept {
   }
 }
 
-bool token_cache::insert(std::string_view token, const claims_to_cache& c, double now) noexcept {
-  const std::uint64_t h = hash(token);
+bool token_cache::insert(const cache_key& key, const claims_to_cache& c, double now) noexcept {
+  const std::uint64_t h = key.tag;
   shard* s = nullptr;
   bucket& b = bucket_for(h, &s);
 
@@ -225,7 +253,7 @@ bool token_cache::insert(std::string_view token, const claims_to_cache& c, doubl
 
   cache_payload p{};
   p.tag = h;
-  SHA256(reinterpret_cast<const std::uint8_t*>(token.data()), token.size(), p.digest);
+  std::memcpy(p.digest, key.digest, sizeof(p.digest));
   p.flags = cache_payload::kValid;
   if (c.exp) {
     p.exp = *c.exp;
@@ -299,13 +327,16 @@ token_cache_stats token_cache::stats() const noexcept {
   token_cache_stats t;
   for (std::size_t i = 0; i < shard_count_; ++i) {
     const shard::counters& n = shards_[i].n;
-    t.hits += n.hits.load(std::memory_order_relaxed);
-    t.misses += n.misses.load(std::memory_order_relaxed);
     t.inserts += n.inserts.load(std::memory_order_relaxed);
     t.evictions += n.evictions.load(std::memory_order_relaxed);
+    t.not_cached_too_big += n.not_cached_too_big.load(std::memory_order_relaxed);
+  }
+  for (std::size_t i = 0; i < kStripes; ++i) {
+    const reader_counters& n = readers_[i];
+    t.hits += n.hits.load(std::memory_order_relaxed);
+    t.misses += n.misses.load(std::memory_order_relaxed);
     t.invalidations += n.invalidations.load(std::memory_order_relaxed);
     t.collisions_rejected += n.collisions_rejected.load(std::memory_order_relaxed);
-    t.not_cached_too_big += n.not_cached_too_big.load(std::memory_order_relaxed);
   }
   return t;
 }
