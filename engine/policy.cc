@@ -44,7 +44,17 @@ status check_policy(const policy& p, const registered_claims& c, simdjson::dom::
   } else if (c.has_aud && !p.ignore_aud_when_unconfigured) {
     return status::audience_mismatch;
   }
-  if (p.revoked && c.jti && p.revoked->contains(*c.jti)) return status::revoked;
+  return check_revocation(p, c.jti, now);
+}
+
+status check_revocation(const policy& p, std::optional<std::string_view> jti, double now) noexcept {
+  if (!p.revoked || !jti) return status::ok;
+  if (p.revoked->contains(*jti)) return status::revoked;
+  // NaN-safe: a list never synced (synced_at 0) is stale; one nobody syncs is +infinity.
+  if (p.revocation_max_staleness_seconds &&
+      !(now - p.revoked->synced_at() <= *p.revocation_max_staleness_seconds) &&
+      p.revocation_fail_closed)
+    return status::revocation_unavailable;
   return status::ok;
 }
 

@@ -14,6 +14,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/claims.h"
@@ -47,15 +48,26 @@ struct policy {
   std::string typ;
   // Revoked jti values (borrowed; must outlive the verifier). Null: no revocation check.
   const revocation_set* revoked = nullptr;
+  // Fleet revocation freshness (|revoked| kept in sync by a redis_revocation_feed): once the list
+  // is older than this (now - revoked->synced_at()), a token that carries a jti is accepted anyway
+  // (fail-open, the default) or rejected with revocation_unavailable (revocation_fail_closed).
+  // Tokens without a jti cannot be revoked, so they never depend on the list. Empty: not checked.
+  std::optional<double> revocation_max_staleness_seconds;
+  bool revocation_fail_closed = false;
   // Injected clock; empty uses system_now().
   clock_fn clock;
 };
 
 // Runs the checklist in this order: missing_claim (required names, exp if require_exp, iat if
 // max_age), expired, not_yet_valid, issued_in_future, too_old, issuer_mismatch,
-// audience_mismatch, revoked. |claims| is the verified claims object |c| was read from.
-// No allocation, never throws (the revocation lookup takes a shared lock for now).
+// audience_mismatch, then check_revocation(). |claims| is the verified claims object |c| was read
+// from. No allocation, no lock, never throws.
 status check_policy(const policy& p, const registered_claims& c, simdjson::dom::object claims,
                     double now) noexcept;
+
+// The revocation step alone (also run on every token_cache hit): revoked if |jti| is listed;
+// revocation_unavailable if the list is stale and the policy fails closed; else ok.
+// Lock-free (revocation_set::contains), no allocation, never throws.
+status check_revocation(const policy& p, std::optional<std::string_view> jti, double now) noexcept;
 
 }  // namespace jwtx

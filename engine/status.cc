@@ -38,6 +38,7 @@ constexpr std::array<std::string_view, kStatusCount> kNames = {
     "key_invalid",
     "key_set_invalid",
     "internal_error",
+    "revocation_unavailable",
 };
 
 }  // namespace

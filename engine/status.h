@@ -47,9 +47,11 @@ enum class status : std::uint8_t {
   key_invalid,      // a key is malformed: missing/ill-typed members, point not on curve, bad PEM
   key_set_invalid,  // the set as a whole is unsafe: duplicate kid, private keys, mixed symmetric
   internal_error,   // BoringSSL failed unexpectedly (allocation failure); never expected
+  // Appended later (values are stable, so new outcomes go at the end).
+  revocation_unavailable,  // fail-closed: the token has a jti and the revocation list is too old
 };
 
-inline constexpr int kStatusCount = static_cast<int>(status::internal_error) + 1;
+inline constexpr int kStatusCount = static_cast<int>(status::revocation_unavailable) + 1;
 
 // Returns the stable snake_case name ("ok", "bad_signature", ...). Never fails.
 std::string_view status_name(status s) noexcept;

@@ -23,7 +23,7 @@ static_assert(token_cache::kWays <= 8, "bucket::hand and the sweep assume at mos
 
 namespace {
 
-constexpr int kStringCount = 4;  // kid, iss, sub, jti
+constexpr int kStringCount = 5;  // kid, iss, sub, jti, aud
 constexpr int kReadAttempts = 4;
 
 // The hint is a filter only (the payload is authoritative); 0 marks an empty way.
@@ -118,7 +118,7 @@ std::optional<double> cached_claims::iat() const noexcept {
 }
 
 std::optional<std::string_view> cached_claims::string(int i) const noexcept {
-  if (!(p_.flags & (cache_payload::kHasString0 << i))) return std::nullopt;
+  if (!(p_.present & (1u << i))) return std::nullopt;
   std::size_t offset = 0;
   for (int j = 0; j < i; ++j) offset += p_.len[j];
   return std::string_view(p_.bytes + offset, p_.len[i]);
@@ -243,7 +243,8 @@ bool token_cache::insert(const cache_key& key, const claims_to_cache& c, double 
   shard* s = nullptr;
   bucket& b = bucket_for(h, &s);
 
-  const std::optional<std::string_view>* strings[kStringCount] = {&c.kid, &c.iss, &c.sub, &c.jti};
+  const std::optional<std::string_view>* strings[kStringCount] = {&c.kid, &c.iss, &c.sub, &c.jti,
+                                                                  &c.aud};
   std::size_t total = 0;
   for (const auto* str : strings) total += *str ? (*str)->size() : 0;
   if (total > kMaxClaimBytes) {
@@ -273,7 +274,7 @@ bool token_cache::insert(const cache_key& key, const claims_to_cache& c, double 
   for (int i = 0; i < kStringCount; ++i) {
     if (!*strings[i]) continue;
     const std::string_view str = **strings[i];
-    p.flags = static_cast<std::uint8_t>(p.flags | (cache_payload::kHasString0 << i));
+    p.present = static_cast<std::uint8_t>(p.present | (1u << i));
     p.len[i] = static_cast<std::uint8_t>(str.size());  // <= kMaxClaimBytes < 256
     if (!str.empty()) std::memcpy(p.bytes + offset, str.data(), str.size());
     offset += str.size();

@@ -13,15 +13,16 @@
 // lookup() and insert() take the cache_key so a verifier that misses hashes the token once.
 //
 // What is cached: only tokens that verified with status::ok, with exp/nbf/iat, alg, the key_set
-// generation they verified under, and the kid/iss/sub/jti strings, all inside a fixed-size entry
-// (no per-entry heap allocation). Tokens whose strings need more than kMaxClaimBytes are not cached
-// (counted in not_cached_too_big). A hit is only returned if the entry is still valid now: the same
-// time rules as jwtx::policy (exp, nbf, iat in the future, max_age) with the caller's leeway, and
-// the entry's generation equal to the current key_set generation (a rotation invalidates everything
-// verified before it; such lookups count as invalidations). Everything else a verifier checks
-// (issuer, audience, typ, required claims) is a pure function of the token bytes and the verifier's
-// options, so it cannot change for a cached token while the options stay the same; revocation CAN
-// change and must still be checked by the caller on every hit (use cached_claims::jti()).
+// generation they verified under, and the kid/iss/sub/jti/aud strings, all inside a fixed-size
+// entry (no per-entry heap allocation). Tokens whose strings need more than kMaxClaimBytes are not
+// cached (counted in not_cached_too_big). A hit is only returned if the entry is still valid now:
+// the same time rules as jwtx::policy (exp, nbf, iat in the future, max_age) with the caller's
+// leeway, and the entry's generation equal to the current key_set generation (a rotation
+// invalidates everything verified before it; such lookups count as invalidations). Everything else
+// a verifier checks (issuer, audience, typ, required claims) is a pure function of the token bytes
+// and the verifier's options, so it cannot change for a cached token while the options stay the
+// same; revocation CAN change and must still be checked by the caller on every hit (use
+// cached_claims::jti()).
 //
 // Bounded: capacity is fixed at construction and never grows. The table is set-associative
 // (kWays entries per bucket) with CLOCK eviction inside a bucket: a hit sets the entry's reference
@@ -71,12 +72,11 @@ struct cache_payload {
   std::uint64_t generation;    // key_set::generation() the token verified under
   std::uint8_t alg;            // jwtx::algorithm
   std::uint8_t flags;          // kValid, kHasExp, ...
-  std::uint8_t len[4];         // byte lengths of kid, iss, sub, jti in |bytes|, in that order
-  std::uint8_t reserved[2];    // zero
-  char bytes[kMaxClaimBytes];  // kid, iss, sub, jti concatenated
+  std::uint8_t present;        // bit i: string i is present (may still be empty)
+  std::uint8_t len[5];         // byte lengths of kid, iss, sub, jti, aud in |bytes|, in that order
+  char bytes[kMaxClaimBytes];  // kid, iss, sub, jti, aud concatenated
 
   static constexpr std::uint8_t kValid = 1, kHasExp = 2, kHasNbf = 4, kHasIat = 8;
-  static constexpr std::uint8_t kHasString0 = 16;  // kid; iss, sub, jti are the next three bits
 };
 static_assert(sizeof(cache_payload) % 8 == 0);
 inline constexpr std::size_t kCachePayloadWords = sizeof(cache_payload) / 8;
@@ -103,6 +103,9 @@ struct claims_to_cache {
   std::uint64_t generation = 0;  // key_set::generation() of the set that verified the token
   std::optional<double> exp, nbf, iat;
   std::optional<std::string_view> kid, iss, sub, jti;
+  // The token's audience when it has exactly one value (a string, or an array of one string).
+  // Tokens with several audiences are not cached (insert() returns false).
+  std::optional<std::string_view> aud;
 };
 
 // What lookup() returns. A value type: the strings live inside the object (no allocation), and the
@@ -118,6 +121,7 @@ class cached_claims {
   std::optional<std::string_view> iss() const noexcept { return string(1); }
   std::optional<std::string_view> sub() const noexcept { return string(2); }
   std::optional<std::string_view> jti() const noexcept { return string(3); }
+  std::optional<std::string_view> aud() const noexcept { return string(4); }
 
  private:
   friend class token_cache;

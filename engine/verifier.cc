@@ -38,7 +38,15 @@ struct verify_result::scratch {
   bool claims_parsed = false;
   simdjson::dom::element claims_root;
   std::vector<std::string_view> names;
-  std::string token;  // kept only to compute the fingerprint on demand
+  std::string token;  // kept for the fingerprint and for a cache hit's deferred payload parse
+
+  // A cache hit: the entry (its strings back out.claims_) and, until claim()/payload() ask for
+  // it, the payload left undecoded. |hit_max_depth| is the verifier's JSON depth limit.
+  cached_claims cached;
+  bool payload_deferred = false;
+  std::size_t hit_max_depth = 0;
+  // Decodes and parses the (already verified) payload of |token| after a cache hit.
+  void load_deferred_payload() noexcept;
 
   // The last header that passed every header check, keyed by its exact base64url text (and the
   // depth limit it was checked under). Tokens from one issuer repeat their header byte for byte,
@@ -63,9 +71,11 @@ void verify_result::reset() noexcept {
   kid_.clear();
   has_kid_ = false;
   claims_.clear();
+  from_cache_ = false;
   scratch_->payload_len = 0;
   scratch_->payload_verified = false;
   scratch_->claims_parsed = false;
+  scratch_->payload_deferred = false;
 }
 
 fingerprint_text verify_result::fingerprint() const noexcept {
@@ -74,6 +84,7 @@ fingerprint_text verify_result::fingerprint() const noexcept {
 
 simdjson::simdjson_result<simdjson::dom::element> verify_result::claim(
     std::string_view json_pointer) const {
+  if (scratch_ && scratch_->payload_deferred) scratch_->load_deferred_payload();
   if (!scratch_ || !scratch_->claims_parsed) return simdjson::INCORRECT_TYPE;
   return scratch_->claims_root.at_pointer(json_pointer);
 }
@@ -85,15 +96,33 @@ std::optional<std::string_view> verify_result::claim_string(std::string_view jso
 }
 
 std::string_view verify_result::payload() const noexcept {
+  if (scratch_ && scratch_->payload_deferred) scratch_->load_deferred_payload();
   if (!scratch_ || !scratch_->payload_verified) return {};
   return {reinterpret_cast<const char*>(scratch_->payload.data()), scratch_->payload_len};
 }
 
+namespace {
+
+token_cache_options cache_options(const verifier_options& o) {
+  token_cache_options c;
+  c.capacity = o.cache_entries;
+  return c;
+}
+
+std::shared_ptr<token_cache> make_cache(const verifier_options& o) {
+  if (o.cache_entries == 0 || !o.payload_is_jwt) return nullptr;
+  return std::make_shared<token_cache>(cache_options(o));
+}
+
+}  // namespace
+
 verifier::verifier(std::shared_ptr<key_store> keys, verifier_options options)
-    : keys_(std::move(keys)), options_(std::move(options)) {}
+    : keys_(std::move(keys)), options_(std::move(options)), cache_(make_cache(options_)) {}
 
 verifier::verifier(std::shared_ptr<const key_set> keys, verifier_options options)
-    : keys_(std::make_shared<key_store>(std::move(keys))), options_(std::move(options)) {}
+    : keys_(std::make_shared<key_store>(std::move(keys))),
+      options_(std::move(options)),
+      cache_(make_cache(options_)) {}
 
 verify_result verifier::verify(std::string_view token) const noexcept {
   verify_result r;
@@ -146,10 +175,78 @@ status check_signature(const key_set& keys, const jose_header& h, const verifier
 
 }  // namespace
 
+void verify_result::scratch::load_deferred_payload() noexcept {
+  payload_deferred = false;
+  token_view parts;
+  // The token verified when it was cached, so none of these can fail; checked anyway.
+  if (split_token(token, &parts) != status::ok ||
+      !decode_segment(parts.payload, payload, &payload_len))
+    return;
+  payload_verified = true;
+  simdjson::dom::element root;
+  if (parse_json_object(claims_parser, payload.data(), payload_len, hit_max_depth, names, &root) !=
+      status::ok)
+    return;
+  claims_root = root;
+  claims_parsed = true;
+}
+
+bool verifier::verify_from_cache(std::string_view token, const cache_key& key, double now,
+                                 verify_result& out) const noexcept {
+  verify_result::scratch& s = *out.scratch_;
+  cache_validity v;
+  v.now = now;
+  v.leeway_seconds = options_.claims.leeway_seconds;
+  v.max_age_seconds = options_.claims.max_age_seconds;
+  v.generation = keys_->read()->generation();
+  if (!cache_->lookup(key, v, &s.cached)) return false;
+  const cached_claims& c = s.cached;
+  s.token.assign(token);
+  s.payload_deferred = true;
+  s.hit_max_depth = options_.max_json_depth;
+  out.from_cache_ = true;
+  out.alg_ = c.alg();
+  out.has_kid_ = c.kid().has_value();
+  out.kid_.assign(c.kid().value_or(std::string_view()));
+  registered_claims& r = out.claims_;
+  r.exp = c.exp(), r.nbf = c.nbf(), r.iat = c.iat();
+  r.iss = c.iss(), r.sub = c.sub(), r.jti = c.jti();
+  if (const auto aud = c.aud()) {
+    r.has_aud = true;
+    r.aud.push_back(*aud);  // capacity kept across reuse: no allocation once warm
+  }
+  // What can change for a verified token besides the clock: revocation.
+  out.status_ = check_revocation(options_.claims, r.jti, now);
+  return true;
+}
+
+void verifier::remember(const cache_key& key, std::uint64_t generation, double now,
+                        const verify_result& out) const noexcept {
+  const registered_claims& r = out.claims_;
+  if (r.aud.size() > 1) return;  // entries hold at most one audience
+  claims_to_cache c;
+  c.alg = *out.alg_;
+  c.generation = generation;
+  c.exp = r.exp, c.nbf = r.nbf, c.iat = r.iat;
+  if (out.has_kid_) c.kid = out.kid_;
+  c.iss = r.iss, c.sub = r.sub, c.jti = r.jti;
+  if (r.has_aud && r.aud.size() == 1) c.aud = r.aud.front();
+  cache_->insert(key, c, now);
+}
+
 void verifier::verify(std::string_view token, verify_result& out) const noexcept {
   if (!out.scratch_) out.scratch_ = std::make_unique<verify_result::scratch>();
   out.reset();
   verify_result::scratch& s = *out.scratch_;
+  // With a cache: one clock read and one keyed digest serve the lookup, the policy and the insert.
+  cache_key key;
+  double now = 0;
+  std::uint64_t generation = 0;
+  if (cache_ && token.size() <= options_.max_token_bytes) {
+    now = options_.claims.clock ? options_.claims.clock() : system_now();
+    key = cache_->key_for(token);
+    if (verify_from_cache(token, key, now, out)) return;
+  }
   out.status_ = [&]() -> status {
     // 1. Size, before any other work.
     if (token.size() > options_.max_token_bytes) return status::too_large;
@@ -201,6 +298,7 @@ void verifier::verify(std::string_view token, verify_result& out) const noexcept
     // 6. Key selection and signature, on a lock-free snapshot of the current key set.
     {
       key_store::snapshot keys = keys_->read();
+      generation = keys->generation();
       if (status st = check_signature(*keys.get(), h, options_, parts.signing_input,
                                       s.signature.data(), sig_len);
           st != status::ok)
@@ -221,9 +319,11 @@ void verifier::verify(std::string_view token, verify_result& out) const noexcept
     if (status st = read_claims(claims, &out.claims_); st != status::ok) return st;
 
     // 8. Policy (time, iss, aud, required claims, revocation).
-    const double now = options_.claims.clock ? options_.claims.clock() : system_now();
+    if (!cache_) now = options_.claims.clock ? options_.claims.clock() : system_now();
     return check_policy(options_.claims, out.claims_, claims, now);
   }();
+  // 9. Cache: only tokens that passed everything.
+  if (cache_ && out.status_ == status::ok) remember(key, generation, now, out);
 }
 
 }  // namespace jwtx

@@ -9,6 +9,13 @@
 // Errors: verify() never throws; every outcome is a jwtx::status.
 // Allocation: verify(token, result&) reuses |result|'s buffers; after a warm-up it performs no
 // heap allocation for tokens up to max_token_bytes (the claim strings live inside the result).
+//
+// Verified-token cache (verifier_options::cache_entries > 0): after the size check, one keyed
+// SHA-256 of the whole token is looked up in a token_cache owned by this verifier (so its entries
+// were verified under exactly these options). A hit skips split, base64url, JSON and the
+// signature, and still re-checks exp/nbf/iat/max_age against the clock, the key_set generation
+// (any publish() invalidates), and the jti against the revocation set (check_revocation). A miss
+// runs the full pipeline and caches the token if it ended status::ok.
 #pragma once
 
 #include <simdjson.h>
@@ -27,6 +34,7 @@
 #include "engine/key_store.h"
 #include "engine/policy.h"
 #include "engine/status.h"
+#include "engine/token_cache.h"
 
 namespace jwtx {
 
@@ -42,6 +50,8 @@ struct verifier_options {
   // false: the payload is an arbitrary byte string (plain JWS) and no claim policy runs.
   bool payload_is_jwt = true;
   policy claims;
+  // Verified-token cache entries; 0 disables the cache. JWT mode only.
+  std::size_t cache_entries = 0;
 };
 
 class verify_result {
@@ -62,15 +72,20 @@ class verify_result {
   fingerprint_text fingerprint() const noexcept;
 
   // Registered claims: only filled when the signature verified (claims are never read before).
+  // On a cache hit they come from the cache entry (same values; strings live in this result).
   const registered_claims& claims() const noexcept { return claims_; }
+  // True if this ok came from the verified-token cache (no base64url, JSON or crypto ran).
+  bool from_cache() const noexcept { return from_cache_; }
 
   // Any claim by JSON pointer (RFC 6901), e.g. "/scope", "/roles/0", "/tenant_id", without
   // parsing again. Returns NO_SUCH_FIELD-style errors when absent, INCORRECT_TYPE when the
-  // payload was not parsed (signature failed, or plain JWS mode).
+  // payload was not parsed (signature failed, or plain JWS mode). After a cache hit the first
+  // call decodes and parses the already verified payload (no crypto), which may allocate.
+  // Not thread-safe on one result (results are per-thread scratch anyway).
   simdjson::simdjson_result<simdjson::dom::element> claim(std::string_view json_pointer) const;
   std::optional<std::string_view> claim_string(std::string_view json_pointer) const;
   // The decoded payload bytes (JWS mode: the whole payload; JWT mode: the claims JSON).
-  // Empty unless the signature verified.
+  // Empty unless the signature verified (decoded on first use after a cache hit).
   std::string_view payload() const noexcept;
 
  private:
@@ -81,6 +96,7 @@ class verify_result {
   std::optional<algorithm> alg_;
   std::string kid_;
   bool has_kid_ = false;
+  bool from_cache_ = false;
   registered_claims claims_;
   struct scratch;
   std::unique_ptr<scratch> scratch_;  // decode buffers + the claims document
@@ -99,10 +115,18 @@ class verifier {
 
   const verifier_options& options() const noexcept { return options_; }
   key_store& keys() const noexcept { return *keys_; }
+  // The verified-token cache (null when cache_entries == 0), for its stats.
+  const token_cache* cache() const noexcept { return cache_.get(); }
 
  private:
+  bool verify_from_cache(std::string_view token, const cache_key& key, double now,
+                         verify_result& out) const noexcept;
+  void remember(const cache_key& key, std::uint64_t generation, double now,
+                const verify_result& out) const noexcept;
+
   std::shared_ptr<key_store> keys_;
   verifier_options options_;
+  std::shared_ptr<token_cache> cache_;  // internally synchronised; shared by copies
 };
 
 }  // namespace jwtx

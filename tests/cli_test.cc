@@ -305,6 +305,40 @@ TEST_F(CliTest, SummaryCountsEveryStatus) {
   expect_no_token(r, tokens);
 }
 
+TEST_F(CliTest, RepeatedTokensAreCacheHitsUnlessTheCacheIsOff) {
+  const std::string kid = keygen("ES256");
+  auto tokens = mint({"--key", path(kid + ".private.jwk.json"), "--exp-in", "600", "--count", "4"});
+  ASSERT_EQ(tokens.size(), 4u);
+  std::string input;
+  for (int round = 0; round < 3; ++round)
+    for (const auto& t : tokens) input += t + "\n";
+  input += tamper_signature(tokens[0]) + "\n";  // a bad copy of a cached token: still rejected
+  for (const char* entries : {"1024", "0"}) {
+    std::vector<std::string> args = {"verify", "--summary", "--cache-entries", entries};
+    for (auto& a : key_args("ES256", kid)) args.push_back(a);
+    run_result r = run(args, input);
+    EXPECT_EQ(r.exit_code, 1);
+    simdjson::dom::parser parser;
+    auto obj = parse_line(parser, lines_of(r.out).at(0));
+    std::uint64_t ok = 0, bad_sig = 0, hits = 0, misses = 0, inserts = 0;
+    EXPECT_EQ(obj["counts"]["ok"].get_uint64().get(ok), simdjson::SUCCESS);
+    EXPECT_EQ(obj["counts"]["bad_signature"].get_uint64().get(bad_sig), simdjson::SUCCESS);
+    EXPECT_EQ(ok, 12u);
+    EXPECT_EQ(bad_sig, 1u);
+    if (std::string_view(entries) == "0") {
+      EXPECT_EQ(obj["cache"].error(), simdjson::NO_SUCH_FIELD);
+      continue;
+    }
+    EXPECT_EQ(obj["cache"]["hits"].get_uint64().get(hits), simdjson::SUCCESS);
+    EXPECT_EQ(obj["cache"]["misses"].get_uint64().get(misses), simdjson::SUCCESS);
+    EXPECT_EQ(obj["cache"]["inserts"].get_uint64().get(inserts), simdjson::SUCCESS);
+    EXPECT_EQ(hits, 8u);
+    EXPECT_EQ(misses, 5u);  // 4 first sightings + the tampered copy
+    EXPECT_EQ(inserts, 4u);
+    expect_no_token(r, tokens);
+  }
+}
+
 TEST_F(CliTest, ThreadedOutputKeepsInputOrder) {
   const std::string kid = keygen("HS256");
   auto tokens =

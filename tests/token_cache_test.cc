@@ -35,6 +35,7 @@ claims_to_cache claims_for(std::uint64_t generation) {
   c.iss = "https://issuer.example";
   c.sub = "alice";
   c.jti = "jti-1";
+  c.aud = "https://api.example";
   return c;
 }
 
@@ -56,6 +57,7 @@ void expect_same(const cached_claims& got, const claims_to_cache& want) {
   EXPECT_EQ(got.iss(), want.iss);
   EXPECT_EQ(got.sub(), want.sub);
   EXPECT_EQ(got.jti(), want.jti);
+  EXPECT_EQ(got.aud(), want.aud);
 }
 
 std::uint64_t same_hash_for_all(std::string_view) { return 0x0123456789abcdefULL; }
@@ -93,6 +95,7 @@ TEST(TokenCache, AbsentAndEmptyStringsAreDistinct) {
   c.iss = "";
   c.sub.reset();
   c.jti = "";
+  c.aud.reset();
   c.nbf.reset();
   ASSERT_TRUE(cache.insert("t", c, kNow));
   cached_claims got;
@@ -101,6 +104,7 @@ TEST(TokenCache, AbsentAndEmptyStringsAreDistinct) {
   EXPECT_EQ(got.iss(), std::optional<std::string_view>(""));
   EXPECT_FALSE(got.sub().has_value());
   EXPECT_EQ(got.jti(), std::optional<std::string_view>(""));
+  EXPECT_FALSE(got.aud().has_value());
   EXPECT_FALSE(got.nbf().has_value());
 }
 
@@ -229,7 +233,8 @@ TEST(TokenCache, StringsTooLongAreNotCached) {
   c.kid = "k";
   c.iss = "i";
   c.jti = "j";
-  const std::string fits(token_cache::kMaxClaimBytes - 3, 's');
+  c.aud = "a";
+  const std::string fits(token_cache::kMaxClaimBytes - 4, 's');
   c.sub = fits;
   ASSERT_TRUE(cache.insert("fits", c, kNow));
   cached_claims got;
