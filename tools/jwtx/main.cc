@@ -1,17 +1,19 @@
-// jwtx — command-line front end: verify, decode, keygen, mint.
+// jwtx — command-line front end: verify, decode, keygen, mint, revoke.
 #include <exception>
 #include <vector>
 
 #include "tools/jwtx/common.h"
 
+namespace jwtx::cli {
+verb add_revoke(CLI::App& app);  // tools/jwtx/revoke.cc
+}  // namespace jwtx::cli
+
 int main(int argc, char** argv) {
   CLI::App app{"jwtx: strict JWT/JWS verifier (BoringSSL)"};
   app.require_subcommand(1);
   std::vector<jwtx::cli::verb> verbs = {
-      jwtx::cli::add_verify(app),
-      jwtx::cli::add_decode(app),
-      jwtx::cli::add_keygen(app),
-      jwtx::cli::add_mint(app),
+      jwtx::cli::add_verify(app), jwtx::cli::add_decode(app), jwtx::cli::add_keygen(app),
+      jwtx::cli::add_mint(app),   jwtx::cli::add_revoke(app),
   };
   try {
     app.parse(argc, argv);
