@@ -73,7 +73,7 @@ jwtx::verifier_options options(std::size_t cache_entries, const jwtx::revocation
 }
 
 void BM_VerifyHit(benchmark::State& state) {
-  static const std::string token = key(algorithm::ES256).mint(claims(1, 200));
+  static const std::string token = key(algorithm::ES256).mint(claims(1, 148));
   static jwtx::revocation_set revoked;
   static const jwtx::verifier v(keys_for(algorithm::ES256), options(65536, &revoked));
   if (state.thread_index() == 0) revoked.add("some-other-jti", kNow + 600);

@@ -15,7 +15,10 @@
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
+#include <string>
+#include <vector>
 
+#include "engine/revocation.h"
 #include "tests/test_support.h"
 
 extern "C" {
@@ -162,6 +165,71 @@ TEST(Allocation, RsaVerifyAllocatesNoMoreThanTheRawPrimitive) {
     const long raw_per_call = g_allocations.load() / 1000;
     EXPECT_EQ(allocations_per_verify(a, good_claims()), raw_per_call) << algorithm_name(a);
   }
+}
+
+// revocation_set::contains (engine/revocation.h): after the calling thread's first RCU read,
+// lookups of present and absent jtis, and of the empty set, allocate nothing.
+TEST(Allocation, RevocationContainsAllocatesNothing) {
+  revocation_set empty;
+  revocation_set s;
+  std::vector<revocation_entry> entries;
+  for (int i = 0; i < 1000; ++i) entries.push_back({"revoked-" + std::to_string(i), 2e9});
+  s.add_many(entries);
+  const std::string present = "revoked-500", absent = "never-revoked";
+  const std::string long_absent(4096, 'z');
+  for (int i = 0; i < 100; ++i) s.contains(present), s.contains(absent), empty.contains(absent);
+  int found = 0;
+  g_allocations = 0;
+  t_counting = true;
+  for (int i = 0; i < 10000; ++i) {
+    found += s.contains(present);
+    found += s.contains(absent);
+    found += s.contains(long_absent);
+    found += empty.contains(present);
+  }
+  t_counting = false;
+  EXPECT_EQ(g_allocations.load(), 0);
+  EXPECT_EQ(found, 10000);
+}
+
+// Cache hits (engine/verifier.h): no allocation for any algorithm — RS256 too, which allocates
+// inside BoringSSL on every real verification, so zero here also shows that no crypto ran — and
+// none for a hit whose jti is revoked.
+TEST(Allocation, CacheHitsAllocateNothing) {
+  revocation_set revoked;
+  revoked.add("revoked-jti", 2e9);
+  verifier_options o = default_options();
+  o.cache_entries = 1024;
+  o.claims.revoked = &revoked;
+  verifier v(asymmetric_set(), o);
+  const std::string tokens[] = {
+      key_for(algorithm::RS256).mint(good_claims(R"("jti":"a","scope":"x y")")),
+      key_for(algorithm::ES256).mint(good_claims(R"("jti":"b")")),
+      key_for(algorithm::EdDSA).mint(good_claims()),
+  };
+  const std::string revoked_token = key_for(algorithm::RS256).mint(good_claims(R"("jti":"c")"));
+  verify_result r;
+  for (int i = 0; i < 50; ++i)
+    for (const auto& t : tokens) v.verify(t, r);
+  v.verify(revoked_token, r);
+  ASSERT_TRUE(r.ok());
+  revoked.add("c", 2e9);
+  v.verify(revoked_token, r);
+  int hits = 0, revoked_hits = 0;
+  g_allocations = 0;
+  t_counting = true;
+  for (int i = 0; i < 1000; ++i) {
+    for (const auto& t : tokens) {
+      v.verify(t, r);
+      hits += r.ok() && r.from_cache();
+    }
+    v.verify(revoked_token, r);
+    revoked_hits += r.status() == status::revoked && r.from_cache();
+  }
+  t_counting = false;
+  EXPECT_EQ(g_allocations.load(), 0);
+  EXPECT_EQ(hits, 3000);
+  EXPECT_EQ(revoked_hits, 1000);
 }
 
 }  // namespace
