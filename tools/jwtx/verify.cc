@@ -15,6 +15,7 @@
 #include "engine/fingerprint.h"
 #include "engine/key_set.h"
 #include "engine/policy.h"
+#include "engine/redis_revocation.h"
 #include "engine/revocation.h"
 #include "engine/status.h"
 #include "engine/token_cache.h"
@@ -42,6 +43,10 @@ struct verify_options {
   bool summary = false;
   unsigned threads = 1;
   std::size_t cache_entries = 65536;
+  std::string revocation_redis;
+  double revocation_max_staleness = 30;
+  bool revocation_fail_closed = false;
+  double revocation_wait = 2;
   std::vector<std::string> tokens;
 };
 
@@ -180,6 +185,29 @@ int run_verify(const verify_options& o) {
     for (const std::string& jti : split_lines(content)) revoked.add(jti);
     vo.claims.revoked = &revoked;
   }
+  // Fleet revocation: the feed keeps |revoked| equal to the list in Redis while tokens verify.
+  std::unique_ptr<redis_revocation_feed> feed;
+  if (!o.revocation_redis.empty()) {
+    std::string why;
+    std::optional<redis_endpoint> endpoint = parse_redis_endpoint(o.revocation_redis, &why);
+    if (!endpoint) return fail("bad --revocation-redis: " + why);
+    feed = redis_revocation_feed::start(*endpoint, revoked, redis_feed_options{}, &why);
+    if (!feed) return fail("cannot start the revocation feed: " + why);
+    // Give the first load a moment, so a healthy Redis is in force before the first token.
+    const auto deadline = std::chrono::steady_clock::now() +
+                          std::chrono::duration<double>(std::max(0.0, o.revocation_wait));
+    while (!feed->synced() && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    if (!feed->synced()) {
+      std::cerr << "jwtx: note: revocation list from " << endpoint->to_string()
+                << " not loaded yet (" << feed->status() << "); tokens with a jti are "
+                << (o.revocation_fail_closed ? "rejected (revocation_unavailable)" : "accepted")
+                << " while it is older than " << o.revocation_max_staleness << " s\n";
+    }
+    vo.claims.revoked = &revoked;
+    vo.claims.revocation_max_staleness_seconds = o.revocation_max_staleness;
+    vo.claims.revocation_fail_closed = o.revocation_fail_closed;
+  }
   const verifier v(keys.set, vo);
 
   // Verify, in parallel if asked; results stay in input order.
@@ -284,6 +312,16 @@ verb add_verify(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--cache-entries", o->cache_entries,
                   "Verified-token cache size in entries (0: no cache); repeats skip crypto")
+      ->capture_default_str();
+  cmd->add_option("--revocation-redis", o->revocation_redis,
+                  "Fleet revocation list: HOST:PORT[/KEY] (sorted set KEY, channel KEY:events)");
+  cmd->add_option("--revocation-max-staleness", o->revocation_max_staleness,
+                  "Seconds the revocation list may go without a sync before the policy applies")
+      ->capture_default_str();
+  cmd->add_flag("--revocation-fail-closed", o->revocation_fail_closed,
+                "Reject tokens with a jti while the revocation list is stale (default: accept)");
+  cmd->add_option("--revocation-wait", o->revocation_wait,
+                  "Seconds to wait for the first revocation load before verifying")
       ->capture_default_str();
   cmd->add_option("tokens", o->tokens, "Tokens (default: stdin, one per line)");
   return {cmd, [o] { return run_verify(*o); }};
