@@ -1,22 +1,22 @@
 // jwtx::key_store — the currently published key_set, swapped atomically during rotation.
 //
-// Readers never take a lock: read() is two atomic stores and one atomic load (a per-thread epoch
-// slot announces "I may be using the set published at epoch E"). publish() swaps the pointer, then
-// waits until every reader that could still hold the old set has left, and only then drops it.
-// This is quiescent-state reclamation (RCU): readers are wait-free, writers (rare: rotation) wait.
+// Readers never take a lock: read() enters an RCU read-side section (engine/rcu.h: the thread
+// announces the epoch it entered at in its own slot) and loads the pointer. publish() swaps the
+// pointer, then waits until every reader that could still hold the old set has left, and only then
+// drops it. Readers are wait-free and allocate nothing after their thread's first read; writers
+// (rare: rotation) wait.
 //
-// Thread-safety: read() from any number of threads; publish() from any thread (publishers are
-// serialised among themselves by a mutex that readers never touch).
-// Lifetime: a snapshot must not outlive the key_store, and must not be held across a publish() on
-// the same thread (that would wait forever for itself).
+// Thread-safety: read() from any number of threads; publish() from any thread (publishers swap
+// under a mutex that readers never touch, then wait for readers without holding it).
+// Lifetime: a snapshot must not outlive the key_store, must be released on the thread that took
+// it, and must not be held across a publish() (of any RCU cell) on the same thread (that would
+// wait forever for itself).
 #pragma once
 
-#include <atomic>
-#include <cstdint>
 #include <memory>
-#include <mutex>
 
 #include "engine/key_set.h"
+#include "engine/rcu.h"
 
 namespace jwtx {
 
@@ -30,23 +30,18 @@ class key_store {
   // A read guard: keeps the set it saw alive until destroyed.
   class snapshot {
    public:
-    snapshot(snapshot&& o) noexcept : slot_(o.slot_), set_(o.set_), overflow_(o.overflow_) {
-      o.slot_ = nullptr;
-      o.overflow_ = false;
-    }
+    snapshot(snapshot&& o) noexcept = default;  // the moved-from guard releases nothing
     snapshot(const snapshot&) = delete;
     snapshot& operator=(const snapshot&) = delete;
-    ~snapshot() { release(); }
+    ~snapshot() = default;
     const key_set* get() const noexcept { return set_; }
     const key_set* operator->() const noexcept { return set_; }
 
    private:
     friend class key_store;
-    snapshot(std::atomic<std::uint64_t>* slot, const key_set* set) : slot_(slot), set_(set) {}
-    void release() noexcept;
-    std::atomic<std::uint64_t>* slot_;
+    explicit snapshot(const rcu_cell<key_set>& cell) noexcept : set_(cell.load(guard_)) {}
+    rcu_read_guard guard_;  // declared first: the section begins before the pointer load
     const key_set* set_;
-    bool overflow_ = false;
   };
 
   // Wait-free, no allocation after the calling thread's first call, never throws.
@@ -59,10 +54,7 @@ class key_store {
   std::shared_ptr<const key_set> current() const;
 
  private:
-  std::atomic<const key_set*> current_;
-  std::shared_ptr<const key_set> owner_;  // guarded by publish_mu_
-  mutable std::mutex publish_mu_;
-  std::atomic<std::uint64_t> epoch_{1};
+  rcu_cell<key_set> cell_;
 };
 
 }  // namespace jwtx
