@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "engine/fingerprint.h"
+#include "tests/redis_server.h"
 
 #ifdef JWTX_CLI_PATH
 
@@ -337,6 +338,49 @@ TEST_F(CliTest, RepeatedTokensAreCacheHitsUnlessTheCacheIsOff) {
     EXPECT_EQ(inserts, 4u);
     expect_no_token(r, tokens);
   }
+}
+
+TEST_F(CliTest, RevokeThenVerifyAgainstRedisAndFailClosedWhenItIsGone) {
+  jwtx::testing::redis_server redis;
+  std::string why;
+  ASSERT_TRUE(redis.start(&why)) << why;
+  const std::string where = "127.0.0.1:" + std::to_string(redis.port()) + "/fleet:revoked";
+  const std::string kid = keygen("ES256");
+  const auto with_jti = [&](const std::string& jti) {
+    auto t = mint({"--key", path(kid + ".private.jwk.json"), "--exp-in", "600", "--claims",
+                   R"({"jti":")" + jti + R"("})"});
+    return t.at(0);
+  };
+  const std::string revoked = with_jti("stolen-1"), fine = with_jti("fine-1");
+  run_result r = run({"revoke", "--redis", where, "--jti", "stolen-1", "--ttl", "600"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+
+  std::vector<std::string> args = {"verify", "--revocation-redis", where};
+  for (auto& a : key_args("ES256", kid)) args.push_back(a);
+  r = run(args, revoked + "\n" + fine + "\n");
+  EXPECT_EQ(r.exit_code, 1);
+  auto lines = lines_of(r.out);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_NE(lines[0].find(R"("error":"revoked")"), std::string::npos) << lines[0];
+  EXPECT_NE(lines[1].find(R"("error":"ok")"), std::string::npos) << lines[1];
+  expect_no_token(r, {revoked, fine});
+
+  // Redis gone: the list cannot be loaded. Fail-closed rejects tokens that carry a jti.
+  redis.kill();
+  args.insert(args.end(), {"--revocation-fail-closed", "--revocation-max-staleness", "0",
+                           "--revocation-wait", "0.2"});
+  r = run(args, fine + "\n");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find(R"("error":"revocation_unavailable")"), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find("not loaded yet"), std::string::npos) << r.err;
+  args.erase(std::find(args.begin(), args.end(), "--revocation-fail-closed"));
+  r = run(args, fine + "\n");
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;  // fail-open (the default) accepts
+  std::vector<std::string> bad = {"verify", "--revocation-redis", "no-port"};
+  for (auto& a : key_args("ES256", kid)) bad.push_back(a);
+  r = run(bad, fine + "\n");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--revocation-redis"), std::string::npos) << r.err;
 }
 
 TEST_F(CliTest, ThreadedOutputKeepsInputOrder) {
