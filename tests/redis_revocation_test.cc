@@ -293,6 +293,8 @@ TEST_F(RedisRevocationFeed, NothingIsLostWhenRedisDiesMidStream) {
       auto r = publish_revocation(ep, "stream-" + std::to_string(i), exp, 10, fast_publish());
       if (!r.ok) failures.fetch_add(1);
       published.fetch_add(1);
+      // A steady trickle, so the kill below lands mid-stream even on a slow machine.
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
   });
   ASSERT_TRUE(eventually([&] { return published.load() >= kCount / 3; }));
