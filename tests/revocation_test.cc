@@ -236,6 +236,7 @@ TEST(Revocation, ConcurrentReadersAlwaysSeeStableEntries) {
   s.add("stable", kInf);
   std::atomic<bool> stop{false};
   std::atomic<long> missed_stable{0}, ghost{0}, reads{0};
+  std::atomic<int> started{0};
   std::vector<std::thread> readers;
   for (int t = 0; t < 3; ++t) {
     readers.emplace_back([&, t] {
@@ -245,11 +246,13 @@ TEST(Revocation, ConcurrentReadersAlwaysSeeStableEntries) {
         if (s.contains("never-added")) ghost++;
         (void)s.contains(jti_n(static_cast<std::size_t>(n + t) % 64));
         (void)s.size();
-        ++n;
+        if (n++ == 0) started++;
       }
       reads += n;
     });
   }
+  // On a loaded machine the writer could finish before any reader runs: start it once all read.
+  while (started.load() < 3) std::this_thread::yield();
   for (int i = 0; i < 300; ++i) {
     s.add(jti_n(static_cast<std::size_t>(i) % 64), kNow + i);
     if (i % 3 == 0) s.remove(jti_n(static_cast<std::size_t>(i / 3) % 64));
