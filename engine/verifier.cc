@@ -242,7 +242,15 @@ void verifier::verify(std::string_view token, verify_result& out) const noexcept
   cache_key key;
   double now = 0;
   std::uint64_t generation = 0;
-  if (cache_ && token.size() <= options_.max_token_bytes) {
+  bool use_cache = cache_ && token.size() <= options_.max_token_bytes;
+  if (use_cache && s.memo.valid) {
+    // The remembered header names the alg without parsing: skip algorithms not worth caching.
+    token_view parts;
+    if (split_token(token, &parts) == status::ok && s.memo.encoded == parts.header &&
+        !options_.cache_algorithms.contains(s.memo.header.alg))
+      use_cache = false;
+  }
+  if (use_cache) {
     now = options_.claims.clock ? options_.claims.clock() : system_now();
     key = cache_->key_for(token);
     if (verify_from_cache(token, key, now, out)) return;
@@ -319,11 +327,12 @@ void verifier::verify(std::string_view token, verify_result& out) const noexcept
     if (status st = read_claims(claims, &out.claims_); st != status::ok) return st;
 
     // 8. Policy (time, iss, aud, required claims, revocation).
-    if (!cache_) now = options_.claims.clock ? options_.claims.clock() : system_now();
+    if (!use_cache) now = options_.claims.clock ? options_.claims.clock() : system_now();
     return check_policy(options_.claims, out.claims_, claims, now);
   }();
   // 9. Cache: only tokens that passed everything.
-  if (cache_ && out.status_ == status::ok) remember(key, generation, now, out);
+  if (use_cache && out.status_ == status::ok && options_.cache_algorithms.contains(*out.alg_))
+    remember(key, generation, now, out);
 }
 
 }  // namespace jwtx

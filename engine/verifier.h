@@ -10,8 +10,9 @@
 // Allocation: verify(token, result&) reuses |result|'s buffers; after a warm-up it performs no
 // heap allocation for tokens up to max_token_bytes (the claim strings live inside the result).
 //
-// Verified-token cache (verifier_options::cache_entries > 0): after the size check, one keyed
-// SHA-256 of the whole token is looked up in a token_cache owned by this verifier (so its entries
+// Verified-token cache (verifier_options::cache_entries > 0, for cache_algorithms): after the size
+// check (and, when the result remembers this header, the alg check), one keyed SHA-256 of the
+// whole token is looked up in a token_cache owned by this verifier (so its entries
 // were verified under exactly these options). A hit skips split, base64url, JSON and the
 // signature, and still re-checks exp/nbf/iat/max_age against the clock, the key_set generation
 // (any publish() invalidates), and the jti against the revocation set (check_revocation). A miss
@@ -52,6 +53,12 @@ struct verifier_options {
   policy claims;
   // Verified-token cache entries; 0 disables the cache. JWT mode only.
   std::size_t cache_entries = 0;
+  // Algorithms whose tokens are cached. HS* are left out by default: a hit costs one SHA-256 of
+  // the whole token, about what the HMAC it saves costs, so with few repeats the cache would
+  // only add its miss cost (measured in bench/verify_cache_bench.cc's hit-ratio sweep).
+  algorithm_set cache_algorithms = {
+      algorithm::RS256, algorithm::RS384, algorithm::RS512, algorithm::PS256, algorithm::PS384,
+      algorithm::PS512, algorithm::ES256, algorithm::ES384, algorithm::ES512, algorithm::EdDSA};
 };
 
 class verify_result {

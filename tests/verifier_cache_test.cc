@@ -226,6 +226,28 @@ TEST(VerifierCache, EveryAlgorithmHitsAfterItsFirstVerify) {
   }
 }
 
+TEST(VerifierCache, HmacIsNotCachedUnlessAsked) {
+  const auto hmac = [](verifier_options& o) { o.algorithms = {algorithm::HS256}; };
+  const auto hmac_cached = [](verifier_options& o) {
+    o.algorithms = {algorithm::HS256};
+    o.cache_algorithms = {algorithm::HS256};
+  };
+  for (bool cached : {false, true}) {
+    cached_verifier c(1024, cached ? +hmac_cached : +hmac);
+    c.keys->publish(testing::hmac_set());
+    const std::string t = key_for(algorithm::HS256).mint(good_claims());
+    verify_result r;
+    for (int i = 0; i < 3; ++i) {
+      c.v->verify(t, r);
+      EXPECT_EQ(r.status(), status::ok);
+      EXPECT_EQ(r.from_cache(), cached && i > 0) << i;
+    }
+    // Without: the first lookup (header not yet remembered) misses; later ones are skipped.
+    EXPECT_EQ(c.stats().hits + c.stats().misses, cached ? 3u : 1u);
+    EXPECT_EQ(c.stats().inserts, cached ? 1u : 0u);
+  }
+}
+
 TEST(VerifierCache, ConcurrentHitsWhileRevokingAndRotating) {
   cached_verifier c(4096);
   std::vector<std::string> tokens;
