@@ -69,6 +69,7 @@ jwtx::verifier_options options(std::size_t cache_entries, const jwtx::revocation
   o.claims.audiences = {"api"};
   o.claims.revoked = revoked;
   o.cache_entries = cache_entries;
+  o.cache_algorithms = jwtx::algorithm_set::all();  // HS256 too, to show why it is off by default
   return o;
 }
 

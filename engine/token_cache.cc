@@ -284,6 +284,8 @@ bool token_cache::insert(const cache_key& key, const claims_to_cache& c, double 
   // The way to write: the same token's (refresh in place), else an empty one, else a stale one
   // (verified under an older key_set, or past its exp), else the CLOCK victim.
   const std::uint32_t hint = hint_of(h);
+  // Entries are only read where the bucket's hint row points (same token) or when the bucket is
+  // full (stale search): each read is three cold cache lines in a large table.
   std::size_t same = kWays, empty = kWays, stale = kWays;
   cache_payload old;
   for (std::size_t w = 0; w < kWays; ++w) {
@@ -292,13 +294,20 @@ bool token_cache::insert(const cache_key& key, const claims_to_cache& c, double 
       if (empty == kWays) empty = w;
       continue;
     }
+    if (way_hint != hint) continue;
     load_slot_as_writer(b.slots[w], &old);
-    if (way_hint == hint && old.tag == h && same_digest(old, p.digest)) {
+    if (old.tag == h && same_digest(old, p.digest)) {
       same = w;
       break;
     }
+  }
+  for (std::size_t w = 0; same == kWays && empty == kWays && w < kWays; ++w) {
+    load_slot_as_writer(b.slots[w], &old);
     const bool expired = (old.flags & cache_payload::kHasExp) && now >= old.exp;
-    if (stale == kWays && (old.generation < c.generation || expired)) stale = w;
+    if (old.generation < c.generation || expired) {
+      stale = w;
+      break;
+    }
   }
   std::size_t target = same;
   if (target == kWays && empty != kWays) {
@@ -314,6 +323,11 @@ bool token_cache::insert(const cache_key& key, const claims_to_cache& c, double 
   b.hint[target].store(hint, std::memory_order_release);
   bump(s->n.inserts);
   return true;
+}
+
+std::size_t token_cache::memory_bytes() const noexcept {
+  return sizeof(*this) + sizeof(keyed_sha256) + shard_count_ * sizeof(shard) +
+         shard_count_ * buckets_per_shard_ * sizeof(bucket) + kStripes * sizeof(reader_counters);
 }
 
 std::size_t token_cache::size() const noexcept {

@@ -198,6 +198,8 @@ class token_cache {
   std::size_t size() const noexcept;
   std::size_t capacity() const noexcept { return shard_count_ * buckets_per_shard_ * kWays; }
   std::size_t shard_count() const noexcept { return shard_count_; }
+  // Bytes the cache holds for its table, shards and counters (all allocated at construction).
+  std::size_t memory_bytes() const noexcept;
   token_cache_stats stats() const noexcept;
 
  private:

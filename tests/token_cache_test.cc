@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
+#include <cstdio>
 #include <limits>
 #include <random>
 #include <string>
@@ -66,6 +67,19 @@ TEST(TokenCache, EntryIsCompact) {
   // Fixed part (sequence, tag, digest, times, generation, lengths) + the inline claim bytes.
   EXPECT_EQ(token_cache::kEntryBytes, 192u);
   EXPECT_LE(token_cache::kEntryBytes, 128u + token_cache::kMaxClaimBytes);
+}
+
+TEST(TokenCache, MemoryPerEntryIsWithinBudget) {
+  token_cache_options o;
+  o.capacity = 1 << 16;
+  token_cache cache(o);
+  ASSERT_EQ(cache.capacity(), 1u << 16);
+  const double per_entry =
+      static_cast<double>(cache.memory_bytes()) / static_cast<double>(cache.capacity());
+  std::printf("[memory] %.1f bytes per entry (%zu claim bytes included)\n", per_entry,
+              token_cache::kMaxClaimBytes);
+  EXPECT_LE(per_entry, 128.0 + static_cast<double>(token_cache::kMaxClaimBytes));
+  EXPECT_GE(per_entry, static_cast<double>(token_cache::kEntryBytes));
 }
 
 TEST(TokenCache, HitAfterInsertReturnsTheInsertedClaims) {
