@@ -430,8 +430,8 @@ bool redis_revocation_feed::load(double now, std::string* error) {
     }
     entries.push_back({std::string(view(member)), exp});
   }
+  counters_.loads.fetch_add(1, std::memory_order_relaxed);  // before: see handle_message()
   set_.replace_all(entries, now);
-  counters_.loads.fetch_add(1, std::memory_order_relaxed);
   return true;
 }
 
@@ -442,8 +442,10 @@ void redis_revocation_feed::handle_message(std::string_view payload) {
     counters_.malformed.fetch_add(1, std::memory_order_relaxed);
     return;
   }
-  set_.add(jti, exp);
+  // Counted first: add() publishes the new snapshot with a seq_cst store, so a reader that sees
+  // the jti also sees the count (tests and operators compare the two).
   counters_.messages.fetch_add(1, std::memory_order_relaxed);
+  set_.add(jti, exp);
 }
 
 bool redis_revocation_feed::run_session(bool* established, std::string* error) {
