@@ -9,12 +9,13 @@
 #include <openssl/nid.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
+#include <openssl/sha.h>
 #include <simdjson.h>
 
 #include <algorithm>
 #include <array>
-#include <atomic>
 #include <cstring>
+#include <vector>
 
 #include "engine/base64url/base64url.h"
 #include "engine/boringssl_names.h"
@@ -31,7 +32,56 @@ void hmac_state_deleter::operator()(hmac_state* p) const noexcept { delete p; }
 
 namespace {
 
-std::atomic<std::uint64_t> g_next_generation{1};
+// key_set::generation(): a digest of everything verification depends on, so equal sets (a JWKS
+// refresh that changed nothing) share it and different sets practically never do.
+class set_digest {
+ public:
+  set_digest() { SHA256_Init(&ctx_); }
+  // Length-prefixed, so field boundaries cannot shift between keys.
+  void add(const void* p, std::size_t n) {
+    const std::uint64_t len = n;
+    SHA256_Update(&ctx_, &len, sizeof(len));
+    SHA256_Update(&ctx_, p, n);
+  }
+  void add(std::string_view s) { add(s.data(), s.size()); }
+  void add_bignum(const BIGNUM* b) {
+    std::vector<std::uint8_t> bytes(BN_num_bytes(b));
+    BN_bn2bin(b, bytes.data());
+    add(bytes.data(), bytes.size());
+  }
+  void add_key(const key& k) {
+    const std::uint8_t head[4] = {
+        static_cast<std::uint8_t>(k.type()), static_cast<std::uint8_t>(k.crv()),
+        static_cast<std::uint8_t>(k.alg() ? 1 + static_cast<int>(*k.alg()) : 0),
+        static_cast<std::uint8_t>(k.has_kid())};
+    add(head, sizeof(head));
+    add(k.kid());
+    if (const RSA* rsa = k.rsa()) {
+      add_bignum(RSA_get0_n(rsa));
+      add_bignum(RSA_get0_e(rsa));
+    } else if (const EC_KEY* ec = k.ec()) {
+      std::uint8_t point[1 + 2 * 66];
+      const std::size_t n =
+          EC_POINT_point2oct(EC_KEY_get0_group(ec), EC_KEY_get0_public_key(ec),
+                             POINT_CONVERSION_UNCOMPRESSED, point, sizeof(point), nullptr);
+      add(point, n);
+    } else if (k.type() == key_type::okp) {
+      add(k.ed25519_public(), 32);
+    } else {
+      add(k.hmac_secret());
+    }
+  }
+  std::uint64_t value() {
+    std::uint8_t d[SHA256_DIGEST_LENGTH];
+    SHA256_Final(d, &ctx_);
+    std::uint64_t v;
+    std::memcpy(&v, d, sizeof(v));
+    return v | 1;  // never 0 (0 reads as "no set" in caches)
+  }
+
+ private:
+  SHA256_CTX ctx_;
+};
 
 // JWKs are small; this bounds what a JWKS document may nest.
 constexpr std::size_t kJwkMaxDepth = 8;
@@ -471,7 +521,9 @@ key_set_result key_set_builder::build() {
       return r;
     }
   }
-  set_->generation_ = g_next_generation.fetch_add(1, std::memory_order_relaxed);
+  set_digest digest;
+  for (const key& k : keys) digest.add_key(k);
+  set_->generation_ = digest.value();
   r.code = status::ok;
   r.set = std::shared_ptr<const key_set>(set_.release());
   return r;

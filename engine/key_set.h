@@ -107,7 +107,10 @@ class key_set {
   const std::vector<key>& keys() const noexcept { return keys_; }
   // Human-readable reasons for keys that were skipped at load (use != sig, enc algs, ...).
   const std::vector<std::string>& skipped() const noexcept { return skipped_; }
-  // Process-wide unique, increasing id of this set; caches use it to notice rotations.
+  // Identity of this set's contents: a 64-bit digest (SHA-256) over every key's type, curve, JWK
+  // alg, kid and public material (HMAC: secret). Sets built from the same keys share it, so a
+  // JWKS refresh that changed nothing keeps the token_cache warm; adding, dropping or changing any
+  // key changes it, which invalidates every cached token (never 0).
   std::uint64_t generation() const noexcept { return generation_; }
   bool empty() const noexcept { return keys_.empty(); }
 

@@ -304,7 +304,7 @@ bool token_cache::insert(const cache_key& key, const claims_to_cache& c, double 
   for (std::size_t w = 0; same == kWays && empty == kWays && w < kWays; ++w) {
     load_slot_as_writer(b.slots[w], &old);
     const bool expired = (old.flags & cache_payload::kHasExp) && now >= old.exp;
-    if (old.generation < c.generation || expired) {
+    if (old.generation != c.generation || expired) {
       stale = w;
       break;
     }

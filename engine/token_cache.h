@@ -17,7 +17,7 @@
 // entry (no per-entry heap allocation). Tokens whose strings need more than kMaxClaimBytes are not
 // cached (counted in not_cached_too_big). A hit is only returned if the entry is still valid now:
 // the same time rules as jwtx::policy (exp, nbf, iat in the future, max_age) with the caller's
-// leeway, and the entry's generation equal to the current key_set generation (a rotation
+// leeway, and the entry's generation equal to the current key_set generation (a set with other keys
 // invalidates everything verified before it; such lookups count as invalidations). Everything else
 // a verifier checks (issuer, audience, typ, required claims) is a pure function of the token bytes
 // and the verifier's options, so it cannot change for a cached token while the options stay the

@@ -15,8 +15,9 @@
 // whole token is looked up in a token_cache owned by this verifier (so its entries
 // were verified under exactly these options). A hit skips split, base64url, JSON and the
 // signature, and still re-checks exp/nbf/iat/max_age against the clock, the key_set generation
-// (any publish() invalidates), and the jti against the revocation set (check_revocation). A miss
-// runs the full pipeline and caches the token if it ended status::ok.
+// (a digest of the keys: publishing a set with other keys invalidates), and the jti against the
+// revocation set (check_revocation). A miss runs the full pipeline and caches the token if it ended
+// status::ok.
 #pragma once
 
 #include <simdjson.h>

@@ -234,5 +234,46 @@ TEST(KeySet, JwksDocumentRules) {
             two.set->generation());
 }
 
+TEST(KeySet, GenerationIsTheIdentityOfTheKeys) {
+  const std::string es = key_for(algorithm::ES256).public_jwk();
+  const std::string ed = key_for(algorithm::EdDSA).public_jwk();
+  const std::string rs = key_for(algorithm::RS256).public_jwk();
+  auto gen = [](const std::vector<std::string>& jwks) {
+    auto r = load_jwks(make_jwks(jwks));
+    if (!r) ADD_FAILURE() << r.error;  // a failed load must not pass as "different"
+    return r ? r.set->generation() : 0;
+  };
+  const std::uint64_t base = gen({es, ed});
+  ASSERT_NE(base, 0u);
+  EXPECT_EQ(gen({es, ed}), base);      // rebuilt from the same keys
+  EXPECT_EQ(gen({ed, es}), base);      // order in the document does not matter (sorted by kid)
+  EXPECT_NE(gen({es}), base);          // a key dropped
+  EXPECT_NE(gen({es, ed, rs}), base);  // a key added
+  // Same material under another kid, or pinned to an alg: a different set.
+  std::string renamed = es;
+  renamed.replace(renamed.find("ES256-key"), 9, "ES256-kez");
+  EXPECT_NE(gen({renamed, ed}), base);
+  // With and without the JWK's own "alg" pin: different sets (the pin restricts verification).
+  std::string toggled = es;
+  const std::string pin = R"("alg":"ES256",)";
+  if (const auto at = toggled.find(pin); at != std::string::npos) {
+    toggled.erase(at, pin.size());
+  } else {
+    toggled.insert(1, pin);
+  }
+  ASSERT_NE(toggled, es);
+  EXPECT_NE(gen({toggled, ed}), base);
+  // Another key of the same kind under the same kid: different material, different set.
+  auto other = signing_key::generate(algorithm::ES256, "ES256-key");
+  ASSERT_TRUE(other);
+  EXPECT_NE(gen({other->public_jwk(), ed}), base);
+  // HMAC: the secret counts.
+  auto h1 = signing_key::generate(algorithm::HS256, "h");
+  auto h2 = signing_key::generate(algorithm::HS256, "h");
+  ASSERT_TRUE(h1 && h2);
+  EXPECT_NE(gen({h1->private_jwk()}), gen({h2->private_jwk()}));
+  EXPECT_EQ(gen({h1->private_jwk()}), gen({h1->private_jwk()}));
+}
+
 }  // namespace
 }  // namespace jwtx

@@ -7,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include "engine/key_set.h"
 #include "engine/revocation.h"
 #include "engine/token_cache.h"
 #include "engine/verifier.h"
@@ -165,7 +166,17 @@ TEST(VerifierCache, KeyRotationInvalidatesAndADroppedKeyRejects) {
   const std::string t = es256(good_claims());
   ASSERT_EQ(c.v->verify(t).status(), status::ok);
   ASSERT_TRUE(c.v->verify(t).from_cache());
-  c.keys->publish(testing::asymmetric_set());  // same keys, new generation: re-verified once
+  // A refresh that changed nothing (same keys, rebuilt): the generation is the same, still a hit.
+  c.keys->publish(testing::asymmetric_set());
+  EXPECT_TRUE(c.v->verify(t).from_cache());
+  EXPECT_EQ(c.stats().invalidations, 0u);
+  // Another key added: a new generation, so the token is verified again once, then cached anew.
+  key_set_builder b;
+  for (algorithm a : {algorithm::ES256, algorithm::EdDSA, algorithm::RS256})
+    ASSERT_EQ(b.add_jwk(key_for(a).public_jwk(), "test"), status::ok);
+  auto bigger = b.build();
+  ASSERT_TRUE(bigger);
+  c.keys->publish(bigger.set);
   verify_result r = c.v->verify(t);
   EXPECT_EQ(r.status(), status::ok);
   EXPECT_FALSE(r.from_cache());
