@@ -198,7 +198,10 @@ bool verifier::verify_from_cache(std::string_view token, const cache_key& key, d
   v.now = now;
   v.leeway_seconds = options_.claims.leeway_seconds;
   v.max_age_seconds = options_.claims.max_age_seconds;
-  v.generation = keys_->read()->generation();
+  // Held to the end: the revocation check below then nests inside this RCU read section, which
+  // costs a counter instead of a second announcement (engine/rcu.h).
+  const key_store::snapshot keys = keys_->read();
+  v.generation = keys->generation();
   if (!cache_->lookup(key, v, &s.cached)) return false;
   const cached_claims& c = s.cached;
   s.token.assign(token);
