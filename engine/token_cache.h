@@ -12,6 +12,10 @@
 // bench token: SipHash 157 ns + SHA-256 283 ns), while the keyed digest does both jobs in one.
 // lookup() and insert() take the cache_key so a verifier that misses hashes the token once.
 //
+// No negative cache: rejected tokens are never stored. Remembering "bad signature" would let anyone
+// evict good entries with a stream of cheap garbage, and garbage is already rejected before any
+// crypto or after one failed verify; the cache exists to make the common repeat free.
+//
 // What is cached: only tokens that verified with status::ok, with exp/nbf/iat, alg, the key_set
 // generation they verified under, and the kid/iss/sub/jti/aud strings, all inside a fixed-size
 // entry (no per-entry heap allocation). Tokens whose strings need more than kMaxClaimBytes are not
