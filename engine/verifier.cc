@@ -241,31 +241,30 @@ void verifier::verify(std::string_view token, verify_result& out) const noexcept
   if (!out.scratch_) out.scratch_ = std::make_unique<verify_result::scratch>();
   out.reset();
   verify_result::scratch& s = *out.scratch_;
+  // 1. Size, before any other work. 2. Split, once: the cache below and the pipeline share it.
+  const bool fits = token.size() <= options_.max_token_bytes;
+  token_view parts;
+  const status split = fits ? split_token(token, &parts) : status::too_large;
+
   // With a cache: one clock read and one keyed digest serve the lookup, the policy and the insert.
+  // Malformed tokens are never cached, so they are not hashed either.
   cache_key key;
   double now = 0;
   std::uint64_t generation = 0;
-  bool use_cache = cache_ && token.size() <= options_.max_token_bytes;
-  if (use_cache && s.memo.valid) {
-    // The remembered header names the alg without parsing: skip algorithms not worth caching.
-    token_view parts;
-    if (split_token(token, &parts) == status::ok && s.memo.encoded == parts.header &&
-        !options_.cache_algorithms.contains(s.memo.header.alg))
-      use_cache = false;
-  }
+  bool use_cache = cache_ && split == status::ok;
+  // The remembered header names the alg without parsing: skip algorithms not worth caching.
+  if (use_cache && s.memo.valid && s.memo.encoded == parts.header &&
+      !options_.cache_algorithms.contains(s.memo.header.alg))
+    use_cache = false;
   if (use_cache) {
     now = options_.claims.clock ? options_.claims.clock() : system_now();
     key = cache_->key_for(token);
     if (verify_from_cache(token, key, now, out)) return;
   }
   out.status_ = [&]() -> status {
-    // 1. Size, before any other work.
-    if (token.size() > options_.max_token_bytes) return status::too_large;
-    s.token.assign(token);
-
-    // 2. Split.
-    token_view parts;
-    if (status st = split_token(token, &parts); st != status::ok) return st;
+    if (!fits) return status::too_large;
+    s.token.assign(token);  // even a malformed token is named by its fingerprint
+    if (split != status::ok) return split;
 
     // 3. Decode payload and signature (payload bytes are not interpreted yet).
     std::size_t sig_len = 0;
