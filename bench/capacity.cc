@@ -31,6 +31,7 @@
 #include <utility>
 #include <vector>
 
+#include "bench/bench_options.h"
 #include "engine/algorithm.h"
 #include "engine/base64url/base64url.h"
 #include "engine/key_set.h"
@@ -192,12 +193,7 @@ struct demo_keys {
 };
 
 jwtx::verifier_options demo_verifier_options() {
-  jwtx::verifier_options o;
-  o.algorithms = jwtx::algorithm_set::all();
-  o.claims.issuers = {std::string(kIssuer)};
-  o.claims.audiences = {std::string(kAudience)};
-  o.claims.clock = [] { return static_cast<double>(kNow); };
-  return o;
+  return jwtx::bench::fixed_clock_options(kIssuer, kAudience, static_cast<double>(kNow));
 }
 
 // Generates every key and both verifiers; returns std::nullopt (after printing why) on failure.

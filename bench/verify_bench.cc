@@ -48,6 +48,7 @@
 #include <string_view>
 #include <vector>
 
+#include "bench/bench_options.h"
 #include "engine/algorithm.h"
 #include "engine/base64url/base64url.h"
 #include "engine/claims.h"
@@ -166,12 +167,7 @@ struct bench_env {
 };
 
 jwtx::verifier_options bench_options() {
-  jwtx::verifier_options o;
-  o.algorithms = jwtx::algorithm_set::all();
-  o.claims.issuers = {std::string(kIssuer)};
-  o.claims.audiences = {std::string(kAudience)};
-  o.claims.clock = [] { return static_cast<double>(kNow); };
-  return o;
+  return jwtx::bench::fixed_clock_options(kIssuer, kAudience, static_cast<double>(kNow));
 }
 
 bool fail(const char* what, std::string_view detail) {

@@ -20,6 +20,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "bench/bench_options.h"
 #include "engine/key_set.h"
 #include "engine/revocation.h"
 #include "engine/signer.h"
@@ -62,11 +63,8 @@ std::string claims(std::size_t i, std::size_t pad) {
 }
 
 jwtx::verifier_options options(std::size_t cache_entries, const jwtx::revocation_set* revoked) {
-  jwtx::verifier_options o;
-  o.algorithms = jwtx::algorithm_set::all();
-  o.claims.clock = [] { return kNow; };
-  o.claims.issuers = {"https://issuer.example"};
-  o.claims.audiences = {"api"};
+  jwtx::verifier_options o =
+      jwtx::bench::fixed_clock_options("https://issuer.example", "api", kNow);
   o.claims.revoked = revoked;
   o.cache_entries = cache_entries;
   o.cache_algorithms = jwtx::algorithm_set::all();  // HS256 too, to show why it is off by default
