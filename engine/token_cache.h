@@ -108,7 +108,7 @@ struct claims_to_cache {
   std::optional<double> exp, nbf, iat;
   std::optional<std::string_view> kid, iss, sub, jti;
   // The token's audience when it has exactly one value (a string, or an array of one string).
-  // Tokens with several audiences are not cached (insert() returns false).
+  // The verifier does not cache tokens whose "aud" is an array of any other length.
   std::optional<std::string_view> aud;
 };
 

@@ -103,16 +103,14 @@ std::string_view verify_result::payload() const noexcept {
 
 namespace {
 
-token_cache_options cache_options(const verifier_options& o) {
-  token_cache_options c;
-  c.capacity = o.cache_entries;
-  return c;
-}
-
 std::shared_ptr<token_cache> make_cache(const verifier_options& o) {
   if (o.cache_entries == 0 || !o.payload_is_jwt) return nullptr;
-  return std::make_shared<token_cache>(cache_options(o));
+  token_cache_options c;
+  c.capacity = o.cache_entries;
+  return std::make_shared<token_cache>(c);
 }
+
+double current_time(const policy& p) { return p.clock ? p.clock() : system_now(); }
 
 }  // namespace
 
@@ -226,14 +224,15 @@ bool verifier::verify_from_cache(std::string_view token, const cache_key& key, d
 void verifier::remember(const cache_key& key, std::uint64_t generation, double now,
                         const verify_result& out) const noexcept {
   const registered_claims& r = out.claims_;
-  if (r.aud.size() > 1) return;  // entries hold at most one audience
+  // Entries hold one audience: "aud" as a string or a one-element array, or no "aud" at all.
+  if (r.has_aud && r.aud.size() != 1) return;
   claims_to_cache c;
   c.alg = *out.alg_;
   c.generation = generation;
   c.exp = r.exp, c.nbf = r.nbf, c.iat = r.iat;
   if (out.has_kid_) c.kid = out.kid_;
   c.iss = r.iss, c.sub = r.sub, c.jti = r.jti;
-  if (r.has_aud && r.aud.size() == 1) c.aud = r.aud.front();
+  if (r.has_aud) c.aud = r.aud.front();
   cache_->insert(key, c, now);
 }
 
@@ -257,7 +256,7 @@ void verifier::verify(std::string_view token, verify_result& out) const noexcept
       !options_.cache_algorithms.contains(s.memo.header.alg))
     use_cache = false;
   if (use_cache) {
-    now = options_.claims.clock ? options_.claims.clock() : system_now();
+    now = current_time(options_.claims);
     key = cache_->key_for(token);
     if (verify_from_cache(token, key, now, out)) return;
   }
@@ -329,7 +328,7 @@ void verifier::verify(std::string_view token, verify_result& out) const noexcept
     if (status st = read_claims(claims, &out.claims_); st != status::ok) return st;
 
     // 8. Policy (time, iss, aud, required claims, revocation).
-    if (!use_cache) now = options_.claims.clock ? options_.claims.clock() : system_now();
+    if (!use_cache) now = current_time(options_.claims);
     return check_policy(options_.claims, out.claims_, claims, now);
   }();
   // 9. Cache: only tokens that passed everything.

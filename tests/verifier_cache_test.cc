@@ -225,6 +225,21 @@ TEST(VerifierCache, TokensWithSeveralAudiencesAreVerifiedEveryTime) {
   EXPECT_EQ(r.claims().aud, std::vector<std::string_view>{"api"});
 }
 
+TEST(VerifierCache, EmptyAudienceArrayIsVerifiedEveryTimeAndReadsTheSame) {
+  cached_verifier c(1024, [](verifier_options& o) {
+    o.claims.audiences.clear();
+    o.claims.ignore_aud_when_unconfigured = true;
+  });
+  const std::string t = es256(R"({"iss":"https://issuer.example","aud":[],"exp":1700000600})");
+  for (int i = 0; i < 2; ++i) {
+    verify_result r = c.v->verify(t);
+    EXPECT_EQ(r.status(), status::ok);
+    EXPECT_FALSE(r.from_cache());
+    EXPECT_TRUE(r.claims().has_aud);
+    EXPECT_TRUE(r.claims().aud.empty());
+  }
+}
+
 TEST(VerifierCache, EveryAlgorithmHitsAfterItsFirstVerify) {
   for (algorithm a : {algorithm::RS256, algorithm::PS384, algorithm::ES512, algorithm::EdDSA}) {
     cached_verifier c;
