@@ -12,6 +12,8 @@
 #include <thread>
 #include <type_traits>
 
+#include "engine/rcu.h"
+
 namespace jwtx {
 
 using detail::cache_payload;
@@ -92,15 +94,11 @@ void bump(std::atomic<std::uint64_t>& counter) noexcept {
   counter.fetch_add(1, std::memory_order_relaxed);
 }
 
-// Reader-side counters (every lookup bumps one) are striped by thread: two cores hitting the cache
-// would otherwise bounce one counter line between them on every lookup. A thread takes the next
-// stripe round-robin the first time it looks anything up; threads beyond kStripes share.
+// Reader-side counters (every lookup bumps one) are striped by thread, like revocation_set's:
+// two cores hitting the cache would otherwise bounce one counter line between them on every
+// lookup. The stripe is the thread's RCU slot (engine/rcu.h), unique among live threads.
 constexpr std::size_t kStripes = 64;
-std::size_t my_stripe() noexcept {
-  static std::atomic<std::size_t> next{0};
-  thread_local const std::size_t mine = next.fetch_add(1, std::memory_order_relaxed) % kStripes;
-  return mine;
-}
+std::size_t my_stripe() noexcept { return rcu_thread_index() % kStripes; }
 
 }  // namespace
 
