@@ -1,5 +1,6 @@
 #include "engine/verifier.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "engine/base64url/base64url.h"
@@ -140,33 +141,45 @@ bool decode_segment(std::string_view seg, padded_buffer& buf, std::size_t* len) 
   return true;
 }
 
-// Key selection and signature check. With a kid, exactly that key; without, every key that fits
-// the alg (a bounded loop over the immutable set).
+// Key selection and signature check, bounded by verifier_options::max_keys_tried (its comment is
+// the contract). With a kid: the keys with that kid; without: every key, in load order.
 status check_signature(const key_set& keys, const jose_header& h, const verifier_options& o,
-                       std::string_view signing_input, const std::uint8_t* sig,
-                       std::size_t sig_len) {
+                       std::string_view signing_input, const std::uint8_t* sig, std::size_t sig_len,
+                       std::atomic<std::uint64_t>& capped) {
   auto size_ok = [&](const key& k) {
     if (k.type() == key_type::rsa) return k.bits() >= o.min_rsa_bits;
     if (k.type() == key_type::oct) return k.hmac_secret().size() >= hash_size(h.alg);
     return true;
   };
-  if (h.has_kid) {
-    const key* k = keys.find(h.kid);
-    if (k == nullptr) return status::key_not_found;
-    if (!k->compatible_with(h.alg)) return status::alg_key_mismatch;
-    if (!size_ok(*k)) return status::key_too_small;
-    return verify_signature(h.alg, *k, signing_input, sig, sig_len);
-  }
-  status result = status::key_not_found;
-  for (const key& k : keys.keys()) {
-    if (!k.compatible_with(h.alg)) continue;
+  // Kid present but no candidate fits the alg: alg_key_mismatch; no kid and none fits:
+  // key_not_found; fitting keys all too small: key_too_small; else the last check's status.
+  const status none_fit = h.has_kid ? status::alg_key_mismatch : status::key_not_found;
+  status result = none_fit;
+  const std::size_t limit = std::max<std::size_t>(o.max_keys_tried, 1);
+  std::size_t tried = 0;
+  auto attempt = [&](const key& k) {  // true: stop searching
+    if (!k.compatible_with(h.alg)) return false;
     if (!size_ok(k)) {
-      if (result == status::key_not_found) result = status::key_too_small;
-      continue;
+      if (result == none_fit) result = status::key_too_small;
+      return false;
     }
-    status s = verify_signature(h.alg, k, signing_input, sig, sig_len);
-    if (s == status::ok) return s;
-    result = s;
+    if (tried == limit) {
+      capped.fetch_add(1, std::memory_order_relaxed);
+      result = status::key_not_found;
+      return true;
+    }
+    ++tried;
+    result = verify_signature(h.alg, k, signing_input, sig, sig_len);
+    return result == status::ok;
+  };
+  if (h.has_kid) {
+    const std::span<const key> candidates = keys.find_all(h.kid);
+    if (candidates.empty()) return status::key_not_found;
+    for (const key& k : candidates)
+      if (attempt(k)) break;
+  } else {
+    for (const key* k : keys.in_load_order())
+      if (attempt(*k)) break;
   }
   return result;
 }
@@ -309,7 +322,7 @@ void verifier::verify(std::string_view token, verify_result& out) const noexcept
       key_store::snapshot keys = keys_->read();
       generation = keys->generation();
       if (status st = check_signature(*keys.get(), h, options_, parts.signing_input,
-                                      s.signature.data(), sig_len);
+                                      s.signature.data(), sig_len, *search_capped_);
           st != status::ok)
         return st;
     }

@@ -22,6 +22,7 @@
 
 #include <simdjson.h>
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -52,6 +53,16 @@ struct verifier_options {
   // false: the payload is an arbitrary byte string (plain JWS) and no claim policy runs.
   bool payload_is_jwt = true;
   policy claims;
+  // Most signature checks one token may cost (key selection). A token without kid tries the keys
+  // that fit its alg (type, curve, the JWK's own alg, min_rsa_bits) in the set's load order
+  // (key_set::in_load_order()); a token with a kid that several keys share tries those of them that
+  // fit, in load order. Keys that do not fit cost no check and do not count. The first key that
+  // verifies wins; if none of the first max_keys_tried verified and more fitting keys remained,
+  // the token gets key_not_found (not bad_signature: the right key may be among those not tried)
+  // and verifier::key_search_capped() counts it. 0 counts as 1. Default 4: the current, next and
+  // previous key of one type during a rotation, plus one, while a garbage kid-less token costs at
+  // most 4 verifications instead of one per key in the set (500 ES256 keys: ~230 ms).
+  std::size_t max_keys_tried = 4;
   // Verified-token cache entries; 0 disables the cache. JWT mode only.
   std::size_t cache_entries = 0;
   // Algorithms whose tokens are cached. HS* are left out by default: a hit costs one SHA-256 of
@@ -125,6 +136,10 @@ class verifier {
   key_store& keys() const noexcept { return *keys_; }
   // The verified-token cache (null when cache_entries == 0), for its stats.
   const token_cache* cache() const noexcept { return cache_.get(); }
+  // Tokens whose key search stopped at options().max_keys_tried (relaxed; shared by copies).
+  std::uint64_t key_search_capped() const noexcept {
+    return search_capped_->load(std::memory_order_relaxed);
+  }
 
  private:
   bool verify_from_cache(std::string_view token, const cache_key& key, double now,
@@ -135,6 +150,8 @@ class verifier {
   std::shared_ptr<key_store> keys_;
   verifier_options options_;
   std::shared_ptr<token_cache> cache_;  // internally synchronised; shared by copies
+  std::shared_ptr<std::atomic<std::uint64_t>> search_capped_ =
+      std::make_shared<std::atomic<std::uint64_t>>(0);
 };
 
 }  // namespace jwtx
