@@ -175,7 +175,7 @@ class ed25519_checker {
       if (x_odd) return "Ed25519 \"x\" is not a canonical encoding (x = 0 with the sign bit set)";
     } else {
       // Euler's criterion: x^2 has a square root iff (x^2)^((p-1)/2) == 1.
-      if (!BN_mod_exp(r.get(), x2.get(), half_order_.get(), p_.get(), c)) return failed();
+      if (!BN_mod_exp(r.get(), x2.get(), euler_exponent_.get(), p_.get(), c)) return failed();
       if (!BN_is_one(r.get())) return "Ed25519 \"x\" does not decode to a point on the curve";
     }
     for (const auto& small : small_y_) {
@@ -188,10 +188,10 @@ class ed25519_checker {
  private:
   ed25519_checker() {
     bssl::UniquePtr<BN_CTX> ctx(BN_CTX_new());
-    for (auto* b : {&p_, &d_, &half_order_}) b->reset(BN_new());
+    for (auto* b : {&p_, &d_, &euler_exponent_}) b->reset(BN_new());
     for (auto& b : small_y_) b.reset(BN_new());
     bssl::UniquePtr<BIGNUM> t(BN_new()), s(BN_new()), y2(BN_new());
-    if (!ctx || !p_ || !d_ || !half_order_ || !t || !s || !y2) return;
+    if (!ctx || !p_ || !d_ || !euler_exponent_ || !t || !s || !y2) return;
     for (const auto& b : small_y_)
       if (!b) return;
     BN_CTX* c = ctx.get();
@@ -200,8 +200,8 @@ class ed25519_checker {
     if (!BN_set_bit(p, 255) || !BN_sub_word(p, 19) || !BN_set_word(t.get(), 121666) ||
         !BN_mod_inverse(d_.get(), t.get(), p, c) || !BN_set_word(t.get(), 121665) ||
         !BN_mod_mul(d_.get(), d_.get(), t.get(), p, c) || !BN_sub(d_.get(), p, d_.get()) ||
-        !BN_copy(half_order_.get(), p) || !BN_sub_word(half_order_.get(), 1) ||
-        !BN_rshift1(half_order_.get(), half_order_.get()))
+        !BN_copy(euler_exponent_.get(), p) || !BN_sub_word(euler_exponent_.get(), 1) ||
+        !BN_rshift1(euler_exponent_.get(), euler_exponent_.get()))
       return;
     // sqrt(1 + d), then y^2 = (-1 ± sqrt(1 + d)) / d; keep the root that is a square.
     if (!BN_copy(t.get(), d_.get()) || !BN_add_word(t.get(), 1) ||
@@ -229,7 +229,7 @@ class ed25519_checker {
     ready_ = true;
   }
 
-  bssl::UniquePtr<BIGNUM> p_, d_, half_order_;
+  bssl::UniquePtr<BIGNUM> p_, d_, euler_exponent_;
   std::array<bssl::UniquePtr<BIGNUM>, 5> small_y_;
   bool ready_ = false;
 };
