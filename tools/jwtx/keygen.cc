@@ -42,7 +42,7 @@ struct keygen_options {
 // moment), written, fsync'ed, then renamed onto |path|, and the directory is fsync'ed. rename()
 // replaces a symlink at |path| itself and never writes through it, and an existing file's mode is
 // never inherited. Without |force| an existing |path| (even a dangling symlink) is left alone:
-// renameat2(RENAME_NOREPLACE) fails with EEXIST.
+// renameat2(RENAME_NOREPLACE) (or link() where the file system lacks it) fails with EEXIST.
 bool write_file_atomically(const std::string& path, std::string_view data, mode_t mode, bool force,
                            std::string* error) {
   const std::filesystem::path target(path);
@@ -84,9 +84,14 @@ bool write_file_atomically(const std::string& path, std::string_view data, mode_
   const int closed = ::close(fd);
   fd = -1;
   if (closed != 0) return fail_with_errno();
-  const int renamed =
-      force ? ::rename(tmp.c_str(), path.c_str())
-            : ::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, path.c_str(), RENAME_NOREPLACE);
+  int renamed = force
+                    ? ::rename(tmp.c_str(), path.c_str())
+                    : ::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, path.c_str(), RENAME_NOREPLACE);
+  if (renamed != 0 && !force && (errno == EINVAL || errno == ENOSYS)) {
+    // A file system without RENAME_NOREPLACE: link() never replaces either (EEXIST).
+    renamed = ::link(tmp.c_str(), path.c_str());
+    if (renamed == 0) ::unlink(tmp.c_str());
+  }
   if (renamed != 0) {
     if (errno == EEXIST) {
       ::unlink(tmp.c_str());
