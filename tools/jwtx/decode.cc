@@ -9,12 +9,15 @@
 
 #include "engine/base64url/base64url.h"
 #include "engine/fingerprint.h"
+#include "engine/verifier.h"
 #include "tools/jwtx/common.h"
+#include "tools/jwtx/token_input.h"
 
 namespace jwtx::cli {
 namespace {
 
 struct decode_options {
+  std::size_t max_bytes = verifier_options{}.max_token_bytes;
   std::vector<std::string> tokens;
 };
 
@@ -32,11 +35,30 @@ std::string_view append_segment_json(std::string_view segment, simdjson::dom::pa
 }
 
 int run_decode(const decode_options& o) {
+  std::vector<input_token> inputs;
+  std::string err;
+  if (!o.tokens.empty()) {
+    inputs = input_tokens_from_args(o.tokens);
+  } else if (!read_input_tokens(stdin, o.max_bytes, &inputs, &err)) {
+    return fail("cannot read stdin: " + err);
+  }
+  if (inputs.empty()) {
+    std::cerr << "jwtx: no tokens: stdin was empty (exit " << kExitNoInput << ")\n";
+    return kExitNoInput;
+  }
   std::cerr << "UNVERIFIED: signature NOT checked; do not trust anything printed below\n";
   simdjson::dom::parser parser;
   bool all_ok = true;
   std::string out;
-  for (const std::string& token : read_tokens(o.tokens)) {
+  for (const input_token& in : inputs) {
+    const std::string& token = in.token;
+    if (in.too_large || token.size() > o.max_bytes) {
+      all_ok = false;
+      out += "{\"verified\":false,\"fingerprint\":";
+      append_json_string(out, view(in.too_large ? in.fingerprint : fingerprint(token)));
+      out += ",\"error\":\"too_large\"}\n";
+      continue;
+    }
     std::vector<std::string_view> parts;
     std::string_view rest = token;
     for (;;) {
@@ -81,7 +103,13 @@ verb add_decode(CLI::App& app) {
   auto o = std::make_shared<decode_options>();
   CLI::App* cmd = app.add_subcommand(
       "decode", "Print header and claims WITHOUT verifying the signature (debugging only)");
+  cmd->add_option("--max-bytes", o->max_bytes, "Longest token decoded (longer: too_large)")
+      ->capture_default_str()
+      ->check(count_in(1, kMaxTokenBytesLimit));
   cmd->add_option("tokens", o->tokens, "Tokens (default: stdin, one per line)");
+  cmd->footer(
+      "Input lines as for verify (blank line = malformed, \"Bearer \" stripped). Exit: 0 all "
+      "decoded, 1 some not, 2 usage error, 3 no tokens (stdin was empty).");
   return {cmd, [o] { return run_decode(*o); }};
 }
 

@@ -17,6 +17,8 @@
 namespace jwtx::cli {
 namespace {
 
+constexpr std::uint64_t kMaxCount = 100'000'000;  // output is streamed; this only bounds run time
+
 struct mint_options {
   std::string key_file;
   std::string alg;
@@ -29,15 +31,17 @@ struct mint_options {
 };
 
 int run_mint(const mint_options& o) {
+  std::string jwk, err;
   std::optional<algorithm> alg;
   if (!o.alg.empty()) {
-    alg = algorithm_from_name(o.alg);
-    if (!alg) return fail("unknown or unsupported algorithm for --alg: \"" + o.alg + "\"");
+    alg = parse_algorithm_flag("--alg", o.alg, &err);
+    if (!alg) return fail(err);
   }
-  std::string jwk, err;
-  if (!read_file(o.key_file, &jwk, &err)) return fail("cannot read " + o.key_file + ": " + err);
+  if (!read_file(o.key_file, &jwk, &err)) {
+    return fail("cannot read " + quote_input(o.key_file) + ": " + err);
+  }
   std::optional<signing_key> key = signing_key::from_private_jwk(jwk, alg, &err);
-  if (!key) return fail("cannot load key from " + o.key_file + ": " + err);
+  if (!key) return fail("cannot load key from " + quote_input(o.key_file) + ": " + sanitized(err));
 
   // The payload: --claims (a JSON object, minified) plus the generated members.
   simdjson::dom::parser parser;
@@ -50,7 +54,14 @@ int run_mint(const mint_options& o) {
   std::string extra;
   if (o.exp_in) {
     if (has("exp")) return fail("--exp-in given but --claims already has \"exp\"");
-    extra += ",\"exp\":" + std::to_string(now + *o.exp_in);
+    // Both operands are range-checked (|x| <= kMaxUnixTime), so the sum cannot overflow; the
+    // result must still be a Unix time the flags accept.
+    const std::int64_t exp = now + *o.exp_in;
+    if (exp < 0 || exp > kMaxUnixTime) {
+      return fail("--exp-in " + std::to_string(*o.exp_in) + " puts exp at " + std::to_string(exp) +
+                  ", outside [0, " + std::to_string(kMaxUnixTime) + "]");
+    }
+    extra += ",\"exp\":" + std::to_string(exp);
   }
   if (o.iat_now) {
     if (has("iat")) return fail("--iat-now given but --claims already has \"iat\"");
@@ -79,6 +90,10 @@ int run_mint(const mint_options& o) {
   const std::size_t count = o.count.value_or(1);
   std::string out;
   for (std::size_t i = 0; i < count; ++i) {
+    if (out.size() >= (1u << 20)) {  // written in batches: memory stays flat for any --count
+      write_stdout(out);
+      out.clear();
+    }
     std::string payload = base + extra;
     if (add_jti) {
       if (!(empty_object && extra.empty())) payload.push_back(',');
@@ -103,11 +118,12 @@ verb add_mint(CLI::App& app) {
   cmd->add_option("--alg", o->alg, "Algorithm (default: the JWK's alg)");
   cmd->add_option("--claims", o->claims, "Payload JSON object")->capture_default_str();
   cmd->add_option("--header", o->header, "Header JSON, used verbatim");
-  cmd->add_option("--exp-in", o->exp_in, "Add exp = now + S");
+  cmd->add_option("--exp-in", o->exp_in, "Add exp = now + S (negative: already expired)")
+      ->check(integer_in(-kMaxUnixTime, kMaxUnixTime));
   cmd->add_flag("--iat-now", o->iat_now, "Add iat = now");
-  cmd->add_option("--now", o->now, "Unix time to use as now");
+  cmd->add_option("--now", o->now, "Unix time to use as now")->check(integer_in(0, kMaxUnixTime));
   cmd->add_option("--count", o->count, "Mint N tokens, each with a distinct jti")
-      ->check(CLI::PositiveNumber);
+      ->check(count_in(1, kMaxCount));
   return {cmd, [o] { return run_mint(*o); }};
 }
 

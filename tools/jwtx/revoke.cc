@@ -21,6 +21,9 @@
 namespace jwtx::cli {
 namespace {
 
+constexpr double kMaxTtl = 100 * 366 * 86400.0;  // a century: "for good" is no --ttl at all
+constexpr double kMaxTimeout = 86400;            // a day of retrying
+
 struct revoke_options {
   std::string redis;
   std::string jti;
@@ -39,29 +42,27 @@ bool looks_like_token(const std::string& s) {
 int run_revoke(const revoke_options& o) {
   std::string error;
   std::optional<redis_endpoint> ep = parse_redis_endpoint(o.redis, &error);
-  if (!ep) return fail(error);
+  if (!ep) return fail("bad --redis: " + sanitized(error));
   if (o.jti.empty()) return fail("--jti must not be empty");
   if (looks_like_token(o.jti)) {
     return fail("--jti looks like a whole token; pass the value of its \"jti\" claim instead");
   }
+  // --exp, --ttl and --timeout are range-checked by their validators (finite, bounded), so the
+  // sum below is a finite time.
   double exp = std::numeric_limits<double>::infinity();  // neither given: until removed
   if (o.exp) {
-    if (!std::isfinite(*o.exp)) return fail("--exp must be a finite Unix time");
     exp = *o.exp;
   } else if (o.ttl) {
-    if (!std::isfinite(*o.ttl) || *o.ttl < 0) return fail("--ttl must be a non-negative number");
     const double now =
         std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
     // Whole seconds, like a JWT's exp; rounded up so the revocation never ends early.
     exp = std::ceil(now + *o.ttl);
   }
-  if (!std::isfinite(o.timeout) || o.timeout < 0) {
-    return fail("--timeout must be a non-negative number of seconds");
-  }
 
   redis_publish_result r = publish_revocation(*ep, o.jti, exp, o.timeout);
   if (!r.ok) {
-    std::cerr << "jwtx: revoke via " << ep->to_string() << " failed: " << r.error << '\n';
+    std::cerr << "jwtx: revoke via " << sanitized(ep->to_string())
+              << " failed: " << sanitized(r.error) << '\n';
     return kExitInvalid;
   }
   std::string out = "{\"revoked\":true,\"jti\":" + json_string(o.jti) + ",\"exp\":";
@@ -86,11 +87,14 @@ verb add_revoke(CLI::App& app) {
   cmd->add_option("--redis", o->redis, "HOST:PORT[/KEY] (KEY default jwtx:revoked)")->required();
   cmd->add_option("--jti", o->jti, "The jti claim of the token to revoke")->required();
   CLI::Option* exp =
-      cmd->add_option("--exp", o->exp, "The token's exp (Unix seconds): keep the entry until then");
-  CLI::Option* ttl = cmd->add_option("--ttl", o->ttl, "Keep the entry for S seconds from now");
+      cmd->add_option("--exp", o->exp, "The token's exp (Unix seconds): keep the entry until then")
+          ->check(seconds_in(0, static_cast<double>(kMaxUnixTime)));
+  CLI::Option* ttl = cmd->add_option("--ttl", o->ttl, "Keep the entry for S seconds from now")
+                         ->check(seconds_in(0, kMaxTtl));
   exp->excludes(ttl);
   cmd->add_option("--timeout", o->timeout, "Retry while Redis is unreachable for up to S seconds")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(seconds_in(0, kMaxTimeout));
   cmd->footer("Without --exp or --ttl the jti stays revoked until removed from Redis.");
   return {cmd, [o] { return run_revoke(*o); }};
 }

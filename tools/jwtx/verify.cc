@@ -1,13 +1,15 @@
 // `jwtx verify`: verifies tokens against keys from JWKS / PEM / HMAC secret files and prints one
-// JSON line per token, in input order. Tokens are only ever named by their fingerprint.
+// JSON line per input line, in input order. Tokens are only ever named by their fingerprint.
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -15,15 +17,39 @@
 #include "engine/fingerprint.h"
 #include "engine/key_set.h"
 #include "engine/policy.h"
+#include "engine/rcu.h"
 #include "engine/redis_revocation.h"
 #include "engine/revocation.h"
 #include "engine/status.h"
 #include "engine/token_cache.h"
 #include "engine/verifier.h"
 #include "tools/jwtx/common.h"
+#include "tools/jwtx/token_input.h"
 
 namespace jwtx::cli {
 namespace {
+
+// Bounds of the numeric flags (each refused with exit 2 outside its range).
+// Verifier threads: half the engine's RCU reader slots (engine/rcu.h). Threads past the slot table
+// share one overflow counter that every publisher (key rotation, the revocation feed) must see at
+// zero, so a CLI that filled the table could starve the feed; half leaves room for the feed, the
+// main thread and any other reader, and is far past the point where more threads help a 2..64-core
+// machine. `--threads 0` (one per CPU) is capped the same way.
+constexpr unsigned kMaxThreads = static_cast<unsigned>(kRcuSlots / 2);
+// 4 Mi entries: ~0.8 GB at ~200 bytes per entry (token_cache::memory_bytes()).
+constexpr std::uint64_t kMaxCacheEntries = 4u << 20;
+constexpr double kMaxLeeway = 86400;               // a day: more would make exp meaningless
+constexpr double kMaxAge = 10 * 366 * 86400.0;     // ten years
+constexpr double kMaxStaleness = 7 * 86400.0;      // a week
+constexpr double kMaxRevocationWait = 300;         // five minutes at start-up
+constexpr std::uint64_t kMaxJsonDepthLimit = 256;  // JWTs nest a few levels; simdjson caps 1024
+constexpr std::uint64_t kMinRsaBitsFloor = 1024;   // signing_key::generate's range
+constexpr std::uint64_t kMinRsaBitsCeiling = 16384;
+
+// Registered claims --require accepts (RFC 7519 §4.1); anything else needs --require-claim, so a
+// typo in a registered name is an error rather than a claim nobody ever sends.
+constexpr std::array<std::string_view, 7> kRegisteredClaims = {"exp", "nbf", "iat", "iss",
+                                                               "sub", "aud", "jti"};
 
 struct verify_options {
   std::string jwks;
@@ -36,6 +62,7 @@ struct verify_options {
   double leeway = policy{}.leeway_seconds;
   std::optional<double> now;
   std::string require;
+  std::vector<std::string> require_claims;
   bool no_require_exp = false;
   std::size_t max_bytes = verifier_options{}.max_token_bytes;
   std::string revoked_jti_file;
@@ -47,6 +74,13 @@ struct verify_options {
   double revocation_max_staleness = 30;
   bool revocation_fail_closed = false;
   double revocation_wait = 2;
+  bool allow_mixed_key_types = false;
+  unsigned min_rsa_bits = verifier_options{}.min_rsa_bits;
+  std::size_t max_json_depth = verifier_options{}.max_json_depth;
+  std::optional<double> max_age;
+  bool ignore_aud_when_unconfigured = false;
+  bool plain_jws = false;
+  std::string cache_algs;
   std::vector<std::string> tokens;
 };
 
@@ -103,80 +137,128 @@ void format_result(const std::string& token, const verify_result& r, std::string
   out += "}";
 }
 
-int run_verify(const verify_options& o) {
-  // Algorithms first: a bad allow-list is a usage error before any file is touched.
-  std::string_view bad;
-  std::optional<algorithm_set> algs = parse_algorithm_list(o.algs, &bad);
-  if (!algs) {
-    return fail("unknown or unsupported algorithm in --algs: \"" + std::string(bad) +
-                "\" (\"none\" is never accepted)");
-  }
-  if (algs->empty()) return fail("--algs lists no algorithm");
-  if (o.jwks.empty() && o.pems.empty() && o.hmac_secret_file.empty()) {
-    return fail("no keys: give --jwks, --pem or --hmac-secret-file");
-  }
+// The line for a token the input reader dropped as longer than --max-bytes (it never reached the
+// verifier): the members format_result() writes for a too_large result.
+void format_oversized(const fingerprint_text& fp, std::string& out) {
+  out += R"({"valid":false,"error":"too_large","alg":null,"kid":null,"sub":null,"fingerprint":)";
+  append_json_string(out, view(fp));
+  out += "}";
+}
 
-  // Keys.
+// Loads every key source named on the command line. On failure prints the reason and returns null.
+std::shared_ptr<const key_set> load_keys(const verify_options& o) {
   key_set_options kso;
   const bool has_asym = !o.jwks.empty() || !o.pems.empty();
-  // The user named both kinds of key explicitly, so mixing them is intended.
-  kso.allow_mixed_symmetric = has_asym && !o.hmac_secret_file.empty();
+  // Naming both kinds of key file explicitly is as deliberate as the flag; a single JWKS that
+  // mixes them needs the flag.
+  kso.allow_mixed_symmetric = o.allow_mixed_key_types || (has_asym && !o.hmac_secret_file.empty());
   key_set_builder builder(kso);
   std::string content, err;
   auto load = [&](const std::string& path, auto add) -> bool {
     if (!read_file(path, &content, &err)) {
-      fail("cannot read " + path + ": " + err);
+      fail("cannot read " + quote_input(path) + ": " + err);
       return false;
     }
     if (add(path) != status::ok) {
-      fail("cannot load keys from " + path + ": " + strip_source(builder.error(), path));
+      fail("cannot load keys from " + quote_input(path) + ": " +
+           sanitized(strip_source(builder.error(), path)));
       return false;
     }
     return true;
   };
   if (!o.jwks.empty() &&
       !load(o.jwks, [&](const std::string& p) { return builder.add_jwks(content, p); })) {
-    return kExitUsage;
+    return nullptr;
   }
   for (const std::string& pem : o.pems) {
     if (!load(pem, [&](const std::string& p) {
           return builder.add_pem(content, kid_from_pem_path(p), p);
         })) {
-      return kExitUsage;
+      return nullptr;
     }
   }
   if (!o.hmac_secret_file.empty() && !load(o.hmac_secret_file, [&](const std::string& p) {
         return builder.add_hmac_secret(content, o.hmac_kid, std::nullopt, p);
       })) {
-    return kExitUsage;
+    return nullptr;
   }
   key_set_result keys = builder.build();
-  if (!keys) return fail("invalid key set: " + keys.error);
+  if (!keys) {
+    fail("invalid key set: " + sanitized(keys.error));
+    return nullptr;
+  }
   for (const std::string& why : keys.set->skipped())
-    std::cerr << "jwtx: note: skipped " << why << '\n';
-  if (keys.set->empty()) return fail("no usable verification keys were loaded");
+    std::cerr << "jwtx: note: skipped " << sanitized(why) << '\n';
+  if (keys.set->empty()) {
+    fail("no usable verification keys were loaded");
+    return nullptr;
+  }
+  return keys.set;
+}
 
-  // Policy.
-  verifier_options vo;
-  vo.algorithms = *algs;
-  vo.max_token_bytes = o.max_bytes;
-  vo.claims.leeway_seconds = o.leeway;
-  vo.claims.issuers = o.issuers;
-  vo.claims.audiences = o.audiences;
-  vo.claims.typ = o.typ;
-  vo.claims.require_exp = !o.no_require_exp;
-  vo.cache_entries = o.cache_entries;
+// --require (registered names only) and --require-claim into |p|. Returns false after printing the
+// reason.
+bool set_required_claims(const verify_options& o, policy& p) {
   for (std::string& claim : split_csv(o.require)) {
+    if (std::find(kRegisteredClaims.begin(), kRegisteredClaims.end(), claim) ==
+        kRegisteredClaims.end()) {
+      fail("--require takes registered claim names (exp nbf iat iss sub aud jti), not " +
+           quote_input(claim) + "; use --require-claim NAME to require any other claim");
+      return false;
+    }
     if (claim == "exp") {
-      vo.claims.require_exp = true;  // named explicitly: wins over --no-require-exp
+      p.require_exp = true;  // named explicitly: wins over --no-require-exp
     } else {
-      vo.claims.required_claims.push_back(std::move(claim));
+      p.required_claims.push_back(std::move(claim));
     }
   }
+  for (const std::string& claim : o.require_claims) {
+    if (claim.empty()) {
+      fail("--require-claim needs a claim name");
+      return false;
+    }
+    p.required_claims.push_back(claim);
+  }
+  return true;
+}
+
+int run_verify(const verify_options& o) {
+  // Algorithms first: a bad allow-list is a usage error before any file is touched.
+  std::string err;
+  std::optional<algorithm_set> algs = parse_algorithms_flag("--algs", o.algs, &err);
+  if (!algs) return fail(err);
+  verifier_options vo;
+  vo.algorithms = *algs;
+  if (!o.cache_algs.empty()) {
+    std::optional<algorithm_set> cached = parse_algorithms_flag("--cache-algs", o.cache_algs, &err);
+    if (!cached) return fail(err);
+    vo.cache_algorithms = *cached;
+  }
+  if (o.jwks.empty() && o.pems.empty() && o.hmac_secret_file.empty()) {
+    return fail("no keys: give --jwks, --pem or --hmac-secret-file");
+  }
+  const std::shared_ptr<const key_set> keys = load_keys(o);
+  if (!keys) return kExitUsage;
+
+  // Policy.
+  vo.max_token_bytes = o.max_bytes;
+  vo.max_json_depth = o.max_json_depth;
+  vo.min_rsa_bits = o.min_rsa_bits;
+  vo.payload_is_jwt = !o.plain_jws;
+  vo.claims.leeway_seconds = o.leeway;
+  vo.claims.max_age_seconds = o.max_age;
+  vo.claims.issuers = o.issuers;
+  vo.claims.audiences = o.audiences;
+  vo.claims.ignore_aud_when_unconfigured = o.ignore_aud_when_unconfigured;
+  vo.claims.typ = o.typ;
+  vo.claims.require_exp = !o.no_require_exp && !o.plain_jws;
+  vo.cache_entries = o.cache_entries;
+  if (!set_required_claims(o, vo.claims)) return kExitUsage;
   if (o.now) {
     const double now = *o.now;
     vo.claims.clock = [now] { return now; };
   }
+  std::string content;
   revocation_set revoked;  // outlives the verifier below
   if (!o.revoked_jti_file.empty()) {
     if (!read_file(o.revoked_jti_file, &content, &err)) {
@@ -208,38 +290,80 @@ int run_verify(const verify_options& o) {
     vo.claims.revocation_max_staleness_seconds = o.revocation_max_staleness;
     vo.claims.revocation_fail_closed = o.revocation_fail_closed;
   }
-  const verifier v(keys.set, vo);
+  const verifier v(keys, vo);
+
+  // Input: one token per line, lines over --max-bytes dropped while reading.
+  std::vector<input_token> inputs;
+  if (!o.tokens.empty()) {
+    inputs = input_tokens_from_args(o.tokens);
+  } else if (!read_input_tokens(stdin, o.max_bytes, &inputs, &err)) {
+    return fail("cannot read stdin: " + err);
+  }
+  const std::size_t n = inputs.size();
+  if (n == 0) {
+    std::cerr << "jwtx: no tokens: stdin was empty (exit " << kExitNoInput << ")\n";
+    return kExitNoInput;
+  }
 
   // Verify, in parallel if asked; results stay in input order.
-  const std::vector<std::string> tokens = read_tokens(o.tokens);
-  const std::size_t n = tokens.size();
   std::vector<status> statuses(n, status::internal_error);
   std::vector<std::string> lines(o.summary ? 0 : n);
-  const unsigned threads =
-      std::max(1u, std::min<unsigned>(o.threads ? o.threads : std::thread::hardware_concurrency(),
-                                      static_cast<unsigned>(std::max<std::size_t>(n, 1))));
+  // HS tokens whose kid found no key while the only HMAC secret has none: worth a hint.
+  const bool hint_hmac_kid = !o.hmac_secret_file.empty() && o.hmac_kid.empty();
+  std::atomic<std::size_t> hmac_kid_misses{0};
+  const unsigned wanted = o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency());
+  const unsigned threads = static_cast<unsigned>(std::min<std::size_t>({wanted, kMaxThreads, n}));
+  std::atomic<std::size_t> next{0};
+  std::atomic<bool> worker_failed{false};
   const auto start = std::chrono::steady_clock::now();
-  auto work = [&](std::size_t begin, std::size_t end) {
-    verify_result r;
-    for (std::size_t i = begin; i < end; ++i) {
-      v.verify(tokens[i], r);
-      statuses[i] = r.status();
-      if (!o.summary) format_result(tokens[i], r, lines[i]);
+  // Every worker (the main thread included) takes blocks of lines until none are left, so the
+  // work gets done by however many threads could actually be started.
+  auto work = [&] {
+    constexpr std::size_t kBlock = 16;
+    try {
+      verify_result r;
+      for (std::size_t begin; (begin = next.fetch_add(kBlock)) < n;) {
+        for (std::size_t i = begin; i < std::min(n, begin + kBlock); ++i) {
+          const input_token& in = inputs[i];
+          if (in.too_large) {
+            statuses[i] = status::too_large;
+            if (!o.summary) format_oversized(in.fingerprint, lines[i]);
+            continue;
+          }
+          v.verify(in.token, r);
+          statuses[i] = r.status();
+          if (hint_hmac_kid && r.status() == status::key_not_found && r.has_kid() && r.alg() &&
+              required_key_type(*r.alg()) == key_type::oct) {
+            hmac_kid_misses.fetch_add(1, std::memory_order_relaxed);
+          }
+          if (!o.summary) format_result(in.token, r, lines[i]);
+        }
+      }
+    } catch (...) {  // out of memory formatting a line: report, never terminate the process
+      worker_failed = true;
+      next = n;
     }
   };
-  if (threads == 1) {
-    work(0, n);
-  } else {
-    std::vector<std::thread> pool;
-    const std::size_t chunk = (n + threads - 1) / threads;
-    for (unsigned t = 0; t < threads; ++t) {
-      const std::size_t begin = std::min(n, t * chunk), end = std::min(n, begin + chunk);
-      if (begin < end) pool.emplace_back(work, begin, end);
+  std::vector<std::thread> pool;
+  pool.reserve(threads - 1);
+  for (unsigned t = 1; t < threads; ++t) {
+    try {
+      pool.emplace_back(work);
+    } catch (const std::system_error& e) {
+      std::cerr << "jwtx: note: started " << t << " of " << threads
+                << " verifier threads (cannot start more: " << e.what() << "); continuing\n";
+      break;
     }
-    for (auto& th : pool) th.join();
   }
+  work();
+  for (auto& th : pool) th.join();
+  if (worker_failed) return fail("out of memory while verifying");
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (const std::size_t misses = hmac_kid_misses.load()) {
+    std::cerr << "jwtx: note: " << misses << (misses == 1 ? " token carries" : " tokens carry")
+              << " a kid but the HMAC secret from --hmac-secret-file has none; pass --hmac-kid\n";
+  }
 
   bool all_valid = true;
   std::array<std::size_t, kStatusCount> counts{};
@@ -290,40 +414,103 @@ int run_verify(const verify_options& o) {
 
 verb add_verify(CLI::App& app) {
   auto o = std::make_shared<verify_options>();
-  CLI::App* cmd = app.add_subcommand("verify", "Verify tokens; one JSON line per token");
+  CLI::App* cmd = app.add_subcommand("verify", "Verify tokens; one JSON line per input line");
+  // Keys.
   cmd->add_option("--jwks", o->jwks, "JWKS file with the verification keys");
   cmd->add_option("--pem", o->pems,
                   "PEM public key file (repeatable); kid = file name without .pem / .public.pem")
       ->allow_extra_args(false);
   cmd->add_option("--hmac-secret-file", o->hmac_secret_file, "File with a raw HMAC secret");
   cmd->add_option("--hmac-kid", o->hmac_kid, "kid of the HMAC secret (default: none)");
-  cmd->add_option("--algs", o->algs, "Allowed algorithms, e.g. RS256,ES256")->required();
-  cmd->add_option("--iss", o->issuers, "Allowed issuer (repeatable)")->allow_extra_args(false);
-  cmd->add_option("--aud", o->audiences, "Allowed audience (repeatable)")->allow_extra_args(false);
-  cmd->add_option("--leeway", o->leeway, "Clock leeway in seconds")->capture_default_str();
-  cmd->add_option("--now", o->now, "Use this Unix time instead of the system clock");
-  cmd->add_option("--require", o->require, "Comma list of required claims, e.g. exp,iat,sub");
-  cmd->add_flag("--no-require-exp", o->no_require_exp, "Accept tokens without exp");
-  cmd->add_option("--max-bytes", o->max_bytes, "Longest accepted token")->capture_default_str();
-  cmd->add_option("--revoked-jti", o->revoked_jti_file, "File with revoked jti values, one a line");
+  cmd->add_flag("--allow-mixed-key-types", o->allow_mixed_key_types,
+                "Allow one JWKS to hold both HMAC (oct) secrets and public keys (refused by "
+                "default: a kid-less token is then ambiguous between a MAC and a signature)");
+  cmd->add_option("--min-rsa-bits", o->min_rsa_bits,
+                  "Smallest accepted RSA modulus; smaller keys give key_too_small")
+      ->capture_default_str()
+      ->check(count_in(kMinRsaBitsFloor, kMinRsaBitsCeiling));
+  // Token shape.
+  cmd->add_option("--algs", o->algs, "Allowed algorithms, e.g. RS256,ES256 (case-sensitive)")
+      ->required();
+  cmd->add_option("--max-bytes", o->max_bytes,
+                  "Longest accepted token; longer input lines are dropped while reading")
+      ->capture_default_str()
+      ->check(count_in(1, kMaxTokenBytesLimit));
+  cmd->add_option("--max-json-depth", o->max_json_depth,
+                  "Deepest JSON nesting in header and claims (top-level object = 1)")
+      ->capture_default_str()
+      ->check(count_in(1, kMaxJsonDepthLimit));
   cmd->add_option("--typ", o->typ, "Required typ header value");
-  cmd->add_flag("--summary", o->summary, "Print only counts per status and tokens/s");
-  cmd->add_option("--threads", o->threads, "Verifier threads (0: one per CPU)")
-      ->capture_default_str();
-  cmd->add_option("--cache-entries", o->cache_entries,
-                  "Verified-token cache size in entries (0: no cache); repeats skip crypto")
-      ->capture_default_str();
-  cmd->add_option("--revocation-redis", o->revocation_redis,
-                  "Fleet revocation list: HOST:PORT[/KEY] (sorted set KEY, channel KEY:events)");
+  // Claims policy.
+  CLI::Option* iss =
+      cmd->add_option("--iss", o->issuers, "Allowed issuer (repeatable)")->allow_extra_args(false);
+  CLI::Option* aud = cmd->add_option("--aud", o->audiences, "Allowed audience (repeatable)")
+                         ->allow_extra_args(false);
+  CLI::Option* ignore_aud =
+      cmd->add_flag("--ignore-aud-when-unconfigured", o->ignore_aud_when_unconfigured,
+                    "Without --aud, accept tokens that carry an aud (default: reject them, "
+                    "RFC 7519 section 4.1.3)");
+  CLI::Option* leeway = cmd->add_option("--leeway", o->leeway, "Clock leeway in seconds")
+                            ->capture_default_str()
+                            ->check(seconds_in(0, kMaxLeeway));
+  cmd->add_option("--now", o->now, "Use this Unix time instead of the system clock")
+      ->check(seconds_in(0, static_cast<double>(kMaxUnixTime)));
+  CLI::Option* max_age =
+      cmd->add_option("--max-age", o->max_age,
+                      "Reject tokens whose iat is older than S seconds (too_old); iat required")
+          ->check(seconds_in(0, kMaxAge));
+  CLI::Option* require =
+      cmd->add_option("--require", o->require,
+                      "Comma list of registered claims that must be present: exp,nbf,"
+                      "iat,iss,sub,aud,jti");
+  CLI::Option* require_claim = cmd->add_option("--require-claim", o->require_claims,
+                                               "Any other claim that must be present (repeatable)")
+                                   ->allow_extra_args(false);
+  CLI::Option* no_exp =
+      cmd->add_flag("--no-require-exp", o->no_require_exp, "Accept tokens without exp");
+  CLI::Option* plain = cmd->add_flag(
+      "--plain-jws", o->plain_jws,
+      "The payload is opaque bytes, not JWT claims: only the signature (and --typ) is checked");
+  // Revocation.
+  CLI::Option* revoked = cmd->add_option("--revoked-jti", o->revoked_jti_file,
+                                         "File with revoked jti values, one a line");
+  CLI::Option* redis = cmd->add_option(
+      "--revocation-redis", o->revocation_redis,
+      "Fleet revocation list: HOST:PORT[/KEY] (sorted set KEY, channel KEY:events)");
   cmd->add_option("--revocation-max-staleness", o->revocation_max_staleness,
                   "Seconds the revocation list may go without a sync before the policy applies")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(seconds_in(0, kMaxStaleness));
   cmd->add_flag("--revocation-fail-closed", o->revocation_fail_closed,
                 "Reject tokens with a jti while the revocation list is stale (default: accept)");
   cmd->add_option("--revocation-wait", o->revocation_wait,
                   "Seconds to wait for the first revocation load before verifying")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(seconds_in(0, kMaxRevocationWait));
+  // A plain JWS has no claims: every claim rule would silently never run.
+  plain->excludes(iss)->excludes(aud)->excludes(ignore_aud)->excludes(leeway)->excludes(max_age);
+  plain->excludes(require)->excludes(require_claim)->excludes(no_exp)->excludes(revoked);
+  plain->excludes(redis);
+  // Running.
+  cmd->add_flag("--summary", o->summary, "Print only counts per status and tokens/s");
+  cmd->add_option("--threads", o->threads,
+                  "Verifier threads (0: one per CPU); at most " + std::to_string(kMaxThreads))
+      ->capture_default_str()
+      ->check(count_in(0, kMaxThreads));
+  cmd->add_option("--cache-entries", o->cache_entries,
+                  "Verified-token cache size in entries (0: no cache); repeats skip crypto")
+      ->capture_default_str()
+      ->check(count_in(0, kMaxCacheEntries));
+  cmd->add_option("--cache-algs", o->cache_algs,
+                  "Algorithms whose valid tokens are cached (default: all but HS256/384/512)");
   cmd->add_option("tokens", o->tokens, "Tokens (default: stdin, one per line)");
+  cmd->footer(
+      "Input: one token per line; output line N answers input line N. A blank line is a token\n"
+      "(malformed); a trailing \\r is stripped; a leading \"Bearer \" (any case, then one or\n"
+      "more spaces; RFC 6750) is stripped. Lines over --max-bytes are too_large and never held\n"
+      "in memory.\n"
+      "Exit: 0 every token valid, 1 some token invalid, 2 usage or key-loading error,\n"
+      "3 no tokens (stdin was empty).");
   return {cmd, [o] { return run_verify(*o); }};
 }
 
