@@ -102,7 +102,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (r.byte() & 1) co.hash_override = few_buckets;
   token_cache cache(co);
   jwtx::revocation_options ro;
-  ro.grace_seconds = kGrace;
+  ro.retention_seconds = kGrace;
   revocation_set revoked(ro);
 
   std::map<std::string, model_entry> cached;  // what was last inserted per token

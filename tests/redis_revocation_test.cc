@@ -227,7 +227,7 @@ TEST_F(RedisRevocationFeed, PubSubPropagatesPublishedRevocations) {
 TEST_F(RedisRevocationFeed, PublishKeepsTheLaterExpAndTrimsExpired) {
   const std::string key = server_.endpoint().key;
   const double now = unix_now();
-  cmd({"ZADD", key, exp_text(now - 10000), "stale"});
+  cmd({"ZADD", key, exp_text(now - 100000), "stale"});  // past the 1-day retention
   ASSERT_TRUE(publish_revocation(server_.endpoint(), "j", now + 900, 2, fast_publish()).ok);
   ASSERT_TRUE(publish_revocation(server_.endpoint(), "j", now + 100, 2, fast_publish()).ok);
   redis_reply score = cmd({"ZSCORE", key, "j"});

@@ -86,7 +86,7 @@ TEST(Revocation, OddBytesAreJustBytes) {
 
 TEST(Revocation, LaterExpWins) {
   revocation_options o;
-  o.grace_seconds = 0;
+  o.retention_seconds = 0;
   revocation_set s(o);
   s.add("x", kNow + 100);
   s.add("x", kNow + 10);  // earlier: ignored, and nothing is published for it
@@ -109,7 +109,7 @@ TEST(Revocation, LaterExpWins) {
 
 TEST(Revocation, PurgeBoundaryIsExactlyExpPlusGrace) {
   revocation_options o;
-  o.grace_seconds = 300;
+  o.retention_seconds = 300;
   revocation_set s(o);
   s.add("edge", kNow);
   s.add("later", kNow + 1);
@@ -133,7 +133,7 @@ TEST(Revocation, PurgeBoundaryIsExactlyExpPlusGrace) {
 
 TEST(Revocation, ReplaceAllDropsOnlyEntriesPastGrace) {
   revocation_options o;
-  o.grace_seconds = 60;
+  o.retention_seconds = 60;
   revocation_set s(o);
   s.add("old-1");
   s.add("old-2");

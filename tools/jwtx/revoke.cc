@@ -5,8 +5,12 @@
 // a token, and refuses an argument that looks like a whole token so that none lands in shell
 // history, logs or Redis.
 //
-// Exit status: 0 revoked; 1 Redis did not take it (unreachable past --timeout, or refused it);
-// 2 usage error.
+// An --exp more than --retention seconds in the past is refused (exit 1, nothing sent): the trim
+// every publish does would drop the entry at once, and every verifier whose leeway is within the
+// retention already rejects the token as expired.
+//
+// Exit status: 0 revoked; 1 not revoked (Redis unreachable past --timeout, Redis refused it, or
+// the token is already past exp + retention); 2 usage error.
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -27,6 +31,7 @@ struct revoke_options {
   std::optional<double> exp;
   std::optional<double> ttl;
   double timeout = 10;
+  double retention = redis_publish_options{}.retention_seconds;
 };
 
 // A compact JWS has two dots and a base64url JSON header ("eyJ" = '{"').
@@ -59,7 +64,14 @@ int run_revoke(const revoke_options& o) {
     return fail("--timeout must be a non-negative number of seconds");
   }
 
-  redis_publish_result r = publish_revocation(*ep, o.jti, exp, o.timeout);
+  if (!(o.retention >= 0)) return fail("--retention must be a non-negative number of seconds");
+  redis_publish_options po;
+  po.retention_seconds = o.retention;
+  redis_publish_result r = publish_revocation(*ep, o.jti, exp, o.timeout, po);
+  if (r.expired) {
+    std::cerr << "jwtx: not revoked: " << r.error << '\n';
+    return kExitInvalid;
+  }
   if (!r.ok) {
     std::cerr << "jwtx: revoke via " << ep->to_string() << " failed: " << r.error << '\n';
     return kExitInvalid;
@@ -90,6 +102,9 @@ verb add_revoke(CLI::App& app) {
   CLI::Option* ttl = cmd->add_option("--ttl", o->ttl, "Keep the entry for S seconds from now");
   exp->excludes(ttl);
   cmd->add_option("--timeout", o->timeout, "Retry while Redis is unreachable for up to S seconds")
+      ->capture_default_str();
+  cmd->add_option("--retention", o->retention,
+                  "Trim entries past exp + S from Redis; S >= every verifier's leeway + clock skew")
       ->capture_default_str();
   cmd->footer("Without --exp or --ttl the jti stays revoked until removed from Redis.");
   return {cmd, [o] { return run_revoke(*o); }};
