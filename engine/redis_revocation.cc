@@ -2,6 +2,8 @@
 
 #include <hiredis/hiredis.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -87,6 +89,37 @@ bool parse_score(std::string_view s, double* out) {
   *out = v;
   return true;
 }
+
+// hiredis writes with write(2): a peer that closed its end would raise SIGPIPE, whose default
+// action kills the whole process. While alive, this blocks SIGPIPE on the calling thread (writes
+// then fail with EPIPE, reported as an I/O error) and discards one raised meanwhile. A library
+// must not depend on its host ignoring SIGPIPE.
+class sigpipe_guard {
+ public:
+  sigpipe_guard() noexcept {
+    sigemptyset(&pipe_);
+    sigaddset(&pipe_, SIGPIPE);
+    sigset_t pending;
+    sigemptyset(&pending);
+    // Only discard what we raised: if SIGPIPE was already pending, leave it (and the mask) alone.
+    owned_ = sigpending(&pending) == 0 && !sigismember(&pending, SIGPIPE) &&
+             pthread_sigmask(SIG_BLOCK, &pipe_, &old_) == 0;
+  }
+  ~sigpipe_guard() {
+    if (!owned_) return;
+    const timespec zero{0, 0};
+    while (sigtimedwait(&pipe_, nullptr, &zero) == SIGPIPE) {
+    }
+    pthread_sigmask(SIG_SETMASK, &old_, nullptr);
+  }
+  sigpipe_guard(const sigpipe_guard&) = delete;
+  sigpipe_guard& operator=(const sigpipe_guard&) = delete;
+
+ private:
+  sigset_t pipe_;
+  sigset_t old_;
+  bool owned_ = false;
+};
 
 enum class io_status { ok, timeout, stopped, error };
 
@@ -401,6 +434,7 @@ bool redis_revocation_feed::wait_for_stop(double seconds) const {
 }
 
 void redis_revocation_feed::run() noexcept {
+  const sigpipe_guard no_sigpipe;
   std::minstd_rand rng = seeded_rng();
   double delay = options_.backoff.initial_seconds;
   while (!stop_requested()) {
@@ -705,6 +739,7 @@ redis_publish_result publish_revocation(const redis_endpoint& endpoint, std::str
                                         double exp, double timeout_seconds,
                                         const redis_publish_options& options) {
   redis_publish_result result;
+  const sigpipe_guard no_sigpipe;
   try {
     if (jti.empty()) {
       result.error = "empty jti";

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "engine/key_store.h"
+#include "engine/verifier.h"
 #include "tests/test_support.h"
 
 namespace jwtx {
@@ -272,6 +273,150 @@ TEST(Revocation, ConcurrentReadersAlwaysSeeStableEntries) {
   const revocation_stats st = s.stats();
   EXPECT_GE(st.lookups, static_cast<std::uint64_t>(reads.load()) * 3);  // summed over stripes
   EXPECT_GT(st.publications, 300u);
+}
+
+// Sources compose: replacing one (a Redis reload) never drops another's entries (a file, the
+// program's own adds); a jti listed by two sources stays until both drop it.
+TEST(Revocation, SourcesAreReplacedIndependently) {
+  revocation_set s;
+  revocation_source file = s.source("file revoked.txt");
+  revocation_source feed = s.source("redis a:1/k");
+  EXPECT_EQ(s.source("file revoked.txt").size(), 0u);  // same name, same source
+  EXPECT_EQ(file.add_lines("from-file\nshared\n"), 2u);
+  s.add("from-program");
+  const std::vector<revocation_entry> fleet = {{"from-redis", kInf}, {"shared", kNow + 60}};
+  feed.replace_all(fleet, kNow);
+  EXPECT_EQ(s.size(), 4u);  // distinct jtis over all sources
+  EXPECT_EQ(file.size(), 2u);
+  EXPECT_EQ(feed.size(), 2u);
+  feed.replace_all({}, kNow);  // the fleet's list is now empty
+  EXPECT_FALSE(s.contains("from-redis"));
+  EXPECT_TRUE(s.contains("from-file"));
+  EXPECT_TRUE(s.contains("shared"));  // still listed by the file
+  EXPECT_TRUE(s.contains("from-program"));
+  EXPECT_EQ(s.size(), 3u);
+  feed.add("shared", kNow);
+  EXPECT_TRUE(feed.remove("shared"));
+  EXPECT_TRUE(s.contains("shared"));
+  EXPECT_FALSE(feed.remove("from-file"));  // not this source's to remove
+  EXPECT_TRUE(s.contains("from-file"));
+  s.replace_all({}, kNow);  // the default source: the program's own entries only
+  EXPECT_FALSE(s.contains("from-program"));
+  EXPECT_TRUE(s.contains("from-file"));
+  EXPECT_EQ(&file.set(), &s);
+}
+
+// The latest exp among the sources that list a jti decides when it is purged.
+TEST(Revocation, PurgeUsesEachSourcesOwnExp) {
+  revocation_options o;
+  o.retention_seconds = 0;
+  revocation_set s(o);
+  revocation_source a = s.source("a");
+  a.add("j", kNow + 10);
+  s.add("j", kNow + 100);
+  EXPECT_EQ(s.purge_expired(kNow + 50), 0u);  // left source a, still in the default source
+  EXPECT_EQ(a.size(), 0u);
+  EXPECT_TRUE(s.contains("j"));
+  EXPECT_EQ(s.purge_expired(kNow + 101), 1u);
+  EXPECT_FALSE(s.contains("j"));
+}
+
+TEST(Revocation, SyncedAtIsTheOldestSource) {
+  revocation_set s;
+  revocation_source a = s.source("a"), b = s.source("b");
+  EXPECT_EQ(s.synced_at(), kInf);
+  a.mark_synced(kNow);
+  EXPECT_EQ(s.synced_at(), kNow);
+  b.mark_unsynced();  // a feed that never got through makes the whole set stale
+  EXPECT_EQ(s.synced_at(), 0.0);
+  b.mark_synced(kNow + 10);
+  EXPECT_EQ(s.synced_at(), kNow);
+  a.mark_synced(kNow + 20);
+  EXPECT_EQ(s.synced_at(), kNow + 10);
+  EXPECT_EQ(a.synced_at(), kNow + 20);
+}
+
+// The bulk paths (add_lines, add_many) give exactly the set that one add() per entry gives.
+TEST(Revocation, BulkLoadEqualsOneByOneAdds) {
+  std::string text;
+  std::vector<revocation_entry> entries;
+  for (std::size_t i = 0; i < 3000; ++i) {
+    const std::string jti = jti_n(i % 2500);  // some duplicates
+    text += jti + (i % 7 == 0 ? "\r\n" : "\n");
+    if (i % 11 == 0) text += "\n\r\n";  // blank lines (CRLF too) are skipped
+    entries.push_back({jti, kInf});
+  }
+  text += " spaced \nlast-without-newline";
+  entries.push_back({" spaced ", kInf});  // nothing but a trailing '\r' is trimmed
+  entries.push_back({"last-without-newline", kInf});
+  revocation_set one_by_one, lines, many;
+  for (const auto& e : entries) one_by_one.add(e.jti, e.exp);
+  EXPECT_EQ(lines.add_lines(text), entries.size());
+  many.add_many(entries);
+  EXPECT_EQ(lines.stats().publications, 1u);
+  EXPECT_EQ(many.stats().publications, 1u);
+  EXPECT_EQ(one_by_one.size(), 2502u);
+  EXPECT_EQ(lines.size(), one_by_one.size());
+  EXPECT_EQ(many.size(), one_by_one.size());
+  for (std::size_t i = 0; i < 2600; ++i) {
+    const std::string jti = jti_n(i);
+    ASSERT_EQ(lines.contains(jti), one_by_one.contains(jti)) << jti;
+    ASSERT_EQ(many.contains(jti), one_by_one.contains(jti)) << jti;
+  }
+  for (const char* odd : {" spaced ", "spaced", "last-without-newline", "", "\r"}) {
+    EXPECT_EQ(lines.contains(odd), one_by_one.contains(odd)) << odd;
+  }
+}
+
+// A revocation file of 200k lines loads in one publication and every jti is found (the CLI used
+// to add them one copy-on-write publication at a time: quadratic, minutes for this size).
+TEST(Revocation, LargeFileLoadsAndEveryJtiIsFound) {
+  constexpr std::size_t kLines = 200'000;
+  std::string text;
+  for (std::size_t i = 0; i < kLines; ++i) text += jti_n(i) + "\n";
+  revocation_set s;
+  EXPECT_EQ(s.source("file big.txt").add_lines(text), kLines);
+  EXPECT_EQ(s.size(), kLines);
+  EXPECT_EQ(s.stats().publications, 1u);
+  for (std::size_t i = 0; i < kLines; ++i) ASSERT_TRUE(s.contains(jti_n(i))) << i;
+  EXPECT_FALSE(s.contains(jti_n(kLines)));
+}
+
+// A token verifies until exp + leeway; its revocation must be kept that long, whatever the
+// set's own default retention (300 s). The verifier raises the set's retention to its leeway.
+TEST(Revocation, RetentionCoversTheVerifierLeeway) {
+  const auto& key = testing::key_for(algorithm::ES256);
+  const std::string token =
+      testing::craft(key, algorithm::ES256, testing::std_header(algorithm::ES256, ""),
+                     testing::good_claims(R"("jti":"leewayed")"));
+  constexpr double kExp = 1'700'000'600;  // good_claims' exp
+  revocation_set s;
+  EXPECT_EQ(s.retention_seconds(), 300);
+  std::atomic<double> now{kExp + 500};
+  verifier_options o = testing::default_options();
+  o.claims.leeway_seconds = 600;
+  o.claims.revoked = &s;
+  o.claims.clock = [&now] { return now.load(); };
+  const verifier v(testing::asymmetric_set(), o);
+  EXPECT_EQ(s.retention_seconds(), 600);
+  s.retain_at_least(60);  // never lowered
+  EXPECT_EQ(s.retention_seconds(), 600);
+  s.add("leewayed", kExp);  // revoked with the token's own exp
+
+  EXPECT_EQ(s.purge_expired(now), 0u);  // the feed purges on its timer
+  EXPECT_EQ(v.verify(token).status(), status::revoked);
+  now = kExp + 599;
+  EXPECT_EQ(s.purge_expired(now), 0u);
+  EXPECT_EQ(v.verify(token).status(), status::revoked);
+  const std::vector<revocation_entry> reload = {{"leewayed", kExp}};
+  s.replace_all(reload, now);  // a reload keeps it too
+  EXPECT_EQ(v.verify(token).status(), status::revoked);
+  now = kExp + 600;  // the token is now expired: the entry may go
+  EXPECT_EQ(v.verify(token).status(), status::expired);
+  EXPECT_EQ(s.purge_expired(kExp + 601), 1u);
+  EXPECT_EQ(v.verify(token).status(), status::expired);
+  s.retain_at_least(std::nan(""));  // a broken leeway keeps entries rather than dropping them
+  EXPECT_EQ(s.retention_seconds(), kInf);
 }
 
 // The verifier holds a key_store snapshot while it asks the revocation set: the inner RCU section
