@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "engine/key_store.h"
+#include "engine/rcu.h"
 #include "engine/verifier.h"
 #include "tests/test_support.h"
 
@@ -451,6 +452,49 @@ TEST(RevocationRcu, NestedReadSectionsKeepTheOuterOneAlive) {
   publisher.join();
   EXPECT_TRUE(published.load());
   EXPECT_TRUE(watch.expired());  // freed once the outer section ended
+}
+
+// More threads than RCU slots, every one of them inside a read section almost all the time (it
+// sleeps while holding it): with one shared overflow counter that had to reach zero, publishers
+// waited forever. Each publication must only wait for the sections already in progress.
+TEST(RevocationRcu, OverflowReadersDoNotStarvePublishers) {
+  revocation_set s;
+  s.add("stable");
+  std::atomic<bool> stop{false};
+  std::atomic<int> overflow{0}, ready{0}, missed{0};
+  std::vector<std::thread> readers;
+  constexpr int kReaders = kRcuSlots + 48;
+  for (int t = 0; t < kReaders; ++t) {
+    readers.emplace_back([&] {
+      if (rcu_thread_index() == kRcuSlots) overflow++;
+      ready++;
+      while (!stop.load()) {
+        rcu_read_guard guard;
+        if (!s.contains("stable")) missed++;
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+    });
+  }
+  while (ready.load() < kReaders) std::this_thread::yield();
+  std::atomic<int> published{0};
+  std::thread publisher([&] {
+    for (int i = 0; i < 20; ++i) {
+      s.add(jti_n(static_cast<std::size_t>(i)));
+      published++;
+    }
+  });
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (published.load() < 20 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  const int done_in_time = published.load();
+  stop = true;  // lets a starved publisher finish too, so the test ends either way
+  publisher.join();
+  for (auto& t : readers) t.join();
+  EXPECT_GE(overflow.load(), 20);  // the test really ran threads without a slot
+  EXPECT_EQ(done_in_time, 20) << "publications starved by overflow readers";
+  EXPECT_EQ(missed.load(), 0);
+  EXPECT_EQ(s.size(), 21u);
 }
 
 // More threads than RCU slots: the overflow readers still answer, and writers still finish.
