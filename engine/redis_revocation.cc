@@ -761,8 +761,9 @@ redis_publish_result publish_revocation(const redis_endpoint& endpoint, std::str
     double delay = options.backoff.initial_seconds;
     for (;;) {
       ++result.attempts;
-      // No attempt runs past the deadline (at least 10 ms each, so a zero timeout still tries).
-      const auto attempt_deadline = std::max(deadline, steady::now() + to_duration(0.01));
+      // The first attempt gets its full connect and command timeouts (a zero --timeout still
+      // tries once); retries never run past the overall deadline.
+      const auto attempt_deadline = result.attempts == 1 ? steady::time_point::max() : deadline;
       bool transient = true;
       std::string error;
       if (publish_once(endpoint, jti, exp, attempt_deadline, options, &error, &transient,

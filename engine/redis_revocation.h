@@ -121,6 +121,10 @@ struct redis_feed_stats {
 // disconnect); whether a verifier trusts a set that is getting old is its staleness policy, read
 // from set.synced_at(), not the feed's.
 //
+// Construct the verifiers that use the set (or call set.retain_at_least(their leeway)) before
+// starting the feed: its loads and purges keep entries for the set's retention_seconds() as it is
+// at that moment.
+//
 // Thread-safety: stats(), status(), last_error() and synced() may be called from any thread at
 // any time. The revocation_set must outlive the feed. The destructor must not run concurrently
 // with other members; it wakes the thread (every wait of which — sockets, backoff — also polls
@@ -212,8 +216,8 @@ struct redis_publish_result {
 // Revokes |jti| until |exp| (+inf: until removed) fleet-wide, in one MULTI/EXEC:
 //   ZADD key GT exp jti; ZREMRANGEBYSCORE key -inf (now-retention; PUBLISH channel "<exp> <jti>".
 // An exp older than now - retention is refused (result.expired), never reported as revoked.
-// Every attempt (connect, write, each reply) ends by the overall deadline, however slowly a
-// server answers.
+// Each step (connect, write, the replies) has its deadline however slowly a server answers:
+// returns within about max(timeout_seconds, connect_timeout + command_timeout).
 // Connection failures and transient replies (LOADING, BUSY, TRYAGAIN, MASTERDOWN, READONLY) are
 // retried with |options.backoff| until |timeout_seconds| have passed; other error replies
 // (e.g. WRONGTYPE) fail at once. A retry after a lost EXEC reply may apply the transaction twice,
