@@ -31,6 +31,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <vector>
 
 #include "engine/revocation.h"
 
@@ -164,7 +165,10 @@ class redis_revocation_feed {
   bool run_session(bool* established, std::string* error);
   // The full load into source_. False with *error set, or with *stopped if stop was requested.
   bool load(double now, bool* stopped, std::string* error);
-  void handle_message(std::string_view payload);
+  // Parses one channel message into |batch| (or counts it malformed).
+  void queue_message(std::string_view payload, std::vector<revocation_entry>* batch);
+  // Applies |batch| to source_ in one publication and empties it.
+  void apply(std::vector<revocation_entry>* batch);
   // Sleeps up to |seconds| unless stop is requested; returns false if it was.
   bool wait_for_stop(double seconds) const;
   bool stop_requested() const noexcept { return stop_.load(std::memory_order_acquire); }

@@ -239,6 +239,26 @@ TEST_F(RedisRevocationFeed, PublishKeepsTheLaterExpAndTrimsExpired) {
   EXPECT_EQ(cmd({"ZSCORE", key, "stale"})->type, REDIS_REPLY_NIL);
 }
 
+// Each publication copies the whole set: applying a burst one message at a time was quadratic
+// (the pattern of the one-add-per-line file load). Buffered messages are applied together.
+TEST_F(RedisRevocationFeed, ABurstOfMessagesIsAppliedInBatches) {
+  constexpr int kBurst = 2000;
+  revocation_set set;
+  auto feed = start_feed(server_.endpoint(), set);
+  ASSERT_TRUE(eventually([&] { return feed->synced(); }));
+  const std::uint64_t before = set.stats().publications;
+  // One Lua script: Redis publishes the whole burst before the feed reads any of it.
+  cmd({"EVAL",
+       "for i = 1, tonumber(ARGV[2]) do redis.call('PUBLISH', KEYS[1], ARGV[1] .. ' burst-' .. i) "
+       "end",
+       "1", server_.endpoint().channel(), exp_text(unix_now() + 600), std::to_string(kBurst)});
+  ASSERT_TRUE(eventually([&] { return feed->stats().messages == kBurst; }))
+      << feed->stats().messages;
+  for (int i = 1; i <= kBurst; ++i) ASSERT_TRUE(set.contains("burst-" + std::to_string(i))) << i;
+  const std::uint64_t publications = set.stats().publications - before;
+  EXPECT_LT(publications, static_cast<std::uint64_t>(kBurst / 10)) << publications;
+}
+
 TEST_F(RedisRevocationFeed, MalformedMessagesAreCountedAndIgnored) {
   revocation_set set;
   auto feed = start_feed(server_.endpoint(), set);
