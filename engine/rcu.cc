@@ -13,9 +13,16 @@ struct alignas(64) reader_slot {
   std::atomic<bool> owned{false};
 };
 
+// Threads without a slot count themselves in one of two counters, the one overflow_phase names
+// when they enter (sleepable-RCU style). A publisher flips the phase and waits only for the
+// counter new readers no longer enter, so a steady stream of overflow readers cannot keep it
+// waiting forever (one shared counter that had to reach zero could: with enough threads some
+// reader is almost always inside a section).
 struct domain {
   std::array<reader_slot, kRcuSlots> slots;
-  alignas(64) std::atomic<std::uint64_t> overflow_readers{0};
+  alignas(64) std::array<std::atomic<std::uint64_t>, 2> overflow_readers{};
+  alignas(64) std::atomic<std::uint32_t> overflow_phase{0};
+  std::atomic_flag overflow_flip = ATOMIC_FLAG_INIT;  // one publisher flips at a time
   alignas(64) std::atomic<std::uint64_t> epoch{1};
 };
 
@@ -29,6 +36,7 @@ struct thread_state {
   reader_slot* slot = nullptr;  // null: this thread uses the overflow counter
   std::size_t index = kRcuSlots;
   std::uint32_t depth = 0;  // nesting of live guards on this thread
+  std::uint32_t phase = 0;  // overflow threads: the counter the outermost section entered
 
   thread_state() noexcept {
     auto& slots = the_domain().slots;
@@ -63,7 +71,10 @@ rcu_read_guard::rcu_read_guard() noexcept {
     // the pointer after that load sees our epoch in its scan and waits for us.
     t.slot->epoch.store(d.epoch.load(std::memory_order_seq_cst), std::memory_order_seq_cst);
   } else {
-    d.overflow_readers.fetch_add(1, std::memory_order_seq_cst);
+    // seq_cst, as above: a publisher that flips the phase after our load either sees our
+    // increment in the counter it drains, or drains the other counter first (see synchronize).
+    t.phase = d.overflow_phase.load(std::memory_order_seq_cst) & 1;
+    d.overflow_readers[t.phase].fetch_add(1, std::memory_order_seq_cst);
   }
 }
 
@@ -76,7 +87,7 @@ void rcu_read_guard::release() noexcept {
   if (t.slot) {
     t.slot->epoch.store(0, std::memory_order_release);
   } else {
-    the_domain().overflow_readers.fetch_sub(1, std::memory_order_release);
+    the_domain().overflow_readers[t.phase].fetch_sub(1, std::memory_order_release);
   }
 }
 
@@ -92,7 +103,21 @@ void rcu_synchronize() noexcept {
       std::this_thread::yield();
     }
   }
-  while (d.overflow_readers.load(std::memory_order_seq_cst) != 0) std::this_thread::yield();
+  // Overflow readers. A reader that entered before our pointer swap incremented the counter of
+  // the phase it read: the current one (drained after the flip below), or the other one if it
+  // read the phase just before the previous publisher's flip (drained first). Neither counter
+  // receives new readers while we wait for it, so each wait ends once the sections already
+  // inside end: publishers cannot starve, however many threads keep reading.
+  while (d.overflow_flip.test_and_set(std::memory_order_acquire)) std::this_thread::yield();
+  const std::uint32_t phase = d.overflow_phase.load(std::memory_order_seq_cst) & 1;
+  while (d.overflow_readers[phase ^ 1].load(std::memory_order_seq_cst) != 0) {
+    std::this_thread::yield();
+  }
+  d.overflow_phase.store(phase ^ 1, std::memory_order_seq_cst);
+  while (d.overflow_readers[phase].load(std::memory_order_seq_cst) != 0) {
+    std::this_thread::yield();
+  }
+  d.overflow_flip.clear(std::memory_order_release);
 }
 
 std::size_t rcu_thread_index() noexcept { return this_thread_state().index; }

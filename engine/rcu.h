@@ -12,8 +12,10 @@
 // load); leaving stores 0. rcu_synchronize() bumps the epoch and waits until no slot holds an
 // epoch older than the new one. Either a reader's pointer load saw the new object (nothing to wait
 // for), or its slot store came first in the seq_cst order and the publisher's scan sees it.
-// Threads beyond kRcuSlots share one overflow counter instead (incremented on entry, decremented
-// on exit; publishers wait for it to reach zero), so readers never block even then.
+// Threads beyond kRcuSlots share two overflow counters instead (the one the current phase names
+// is incremented on entry, decremented on exit); a publisher flips the phase and waits for the
+// counter new readers no longer enter, so readers never block and publishers never starve, even
+// with thousands of threads reading without pause.
 //
 // Guarantees:
 // - Readers are wait-free: a guard is two stores and one load (plus the pointer load), no lock,

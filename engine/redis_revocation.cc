@@ -2,8 +2,10 @@
 
 #include <hiredis/hiredis.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/eventfd.h>
-#include <sys/time.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -41,16 +43,6 @@ double system_now() {
 
 steady::duration to_duration(double seconds) {
   return std::chrono::duration_cast<steady::duration>(std::chrono::duration<double>(seconds));
-}
-
-timeval to_timeval(double seconds) {
-  timeval tv{};
-  const double whole = std::floor(seconds);
-  tv.tv_sec = static_cast<time_t>(whole);
-  tv.tv_usec = static_cast<suseconds_t>((seconds - whole) * 1e6);
-  // A zero timeval means "no timeout" to the kernel; never let rounding produce one.
-  if (tv.tv_sec == 0 && tv.tv_usec == 0) tv.tv_usec = 1000;
-  return tv;
 }
 
 bool positive(double v) { return std::isfinite(v) && v > 0; }
@@ -98,78 +90,136 @@ bool parse_score(std::string_view s, double* out) {
   return true;
 }
 
-// A blocking context with both the connect and the per-command (socket) timeouts set.
-context_ptr connect_redis(const redis_endpoint& ep, double connect_timeout, double command_timeout,
-                          std::string* error) {
-  context_ptr c(redisConnectWithTimeout(ep.host.c_str(), ep.port, to_timeval(connect_timeout)));
+// hiredis writes with write(2): a peer that closed its end would raise SIGPIPE, whose default
+// action kills the whole process. While alive, this blocks SIGPIPE on the calling thread (writes
+// then fail with EPIPE, reported as an I/O error) and discards one raised meanwhile. A library
+// must not depend on its host ignoring SIGPIPE.
+class sigpipe_guard {
+ public:
+  sigpipe_guard() noexcept {
+    sigemptyset(&pipe_);
+    sigaddset(&pipe_, SIGPIPE);
+    sigset_t pending;
+    sigemptyset(&pending);
+    // Only discard what we raised: if SIGPIPE was already pending, leave it (and the mask) alone.
+    owned_ = sigpending(&pending) == 0 && !sigismember(&pending, SIGPIPE) &&
+             pthread_sigmask(SIG_BLOCK, &pipe_, &old_) == 0;
+  }
+  ~sigpipe_guard() {
+    if (!owned_) return;
+    const timespec zero{0, 0};
+    while (sigtimedwait(&pipe_, nullptr, &zero) == SIGPIPE) {
+    }
+    pthread_sigmask(SIG_SETMASK, &old_, nullptr);
+  }
+  sigpipe_guard(const sigpipe_guard&) = delete;
+  sigpipe_guard& operator=(const sigpipe_guard&) = delete;
+
+ private:
+  sigset_t pipe_;
+  sigset_t old_;
+  bool owned_ = false;
+};
+
+enum class io_status { ok, timeout, stopped, error };
+
+// Waits until |fd| is ready for |events|, |deadline| passes or |stop_fd| (if >= 0) becomes
+// readable. A stop request wins over readiness, so stop is honoured within one poll.
+io_status wait_fd(int fd, short events, int stop_fd, steady::time_point deadline,
+                  std::string* error) {
+  for (;;) {
+    const auto left = deadline - steady::now();
+    const auto ms =
+        std::max<std::int64_t>(0, std::chrono::ceil<std::chrono::milliseconds>(left).count());
+    pollfd fds[2] = {{fd, events, 0}, {stop_fd, POLLIN, 0}};
+    const int n =
+        ::poll(fds, stop_fd >= 0 ? 2 : 1, static_cast<int>(std::min<std::int64_t>(ms, 60000)));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      *error = std::string("poll: ") + std::strerror(errno);
+      return io_status::error;
+    }
+    if (stop_fd >= 0 && fds[1].revents != 0) return io_status::stopped;
+    // POLLHUP/POLLERR count as ready: the following read/write reports the socket's error.
+    if (n > 0) return io_status::ok;
+    if (steady::now() >= deadline) return io_status::timeout;
+  }
+}
+
+std::string seconds_text(double seconds) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.3g", seconds);
+  return buf;
+}
+
+// A non-blocking context, connected by |deadline| (or stopped). Every later I/O on it goes
+// through wait_fd, so no call blocks past its deadline or ignores a stop request. Name
+// resolution (getaddrinfo) is the one step that is not bounded here: pass an IP literal where
+// that matters.
+io_status connect_redis(const redis_endpoint& ep, steady::time_point deadline, int stop_fd,
+                        context_ptr* out, std::string* error) {
+  context_ptr c(redisConnectNonBlock(ep.host.c_str(), ep.port));
   if (!c) {
     *error = "cannot allocate a Redis context";
-    return nullptr;
+    return io_status::error;
   }
+  const std::string where = "cannot connect to " + ep.to_string() + ": ";
   if (c->err) {
-    *error = "cannot connect to " + ep.to_string() + ": " + c->errstr;
-    return nullptr;
+    *error = where + c->errstr;
+    return io_status::error;
   }
-  if (redisSetTimeout(c.get(), to_timeval(command_timeout)) != REDIS_OK) {
-    *error = "cannot set socket timeouts: " + std::string(c->errstr);
-    return nullptr;
+  const io_status ready = wait_fd(c->fd, POLLOUT, stop_fd, deadline, error);
+  if (ready == io_status::timeout) *error = where + "timed out";
+  if (ready != io_status::ok) return ready;
+  int so_error = 0;
+  socklen_t len = sizeof(so_error);
+  if (::getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &so_error, &len) != 0) so_error = errno;
+  if (so_error != 0) {
+    *error = where + std::strerror(so_error);
+    return io_status::error;
   }
-  return c;
+  *out = std::move(c);
+  return io_status::ok;
 }
 
 std::string io_error(const redisContext* c, std::string_view what) {
   return std::string(what) + ": " + (c->errstr[0] ? c->errstr : "I/O error");
 }
 
-// Writes everything hiredis has buffered (blocking socket, bounded by the send timeout).
-bool flush(redisContext* c, std::string* error) {
-  int done = 0;
-  while (!done) {
+// Writes everything hiredis has buffered by |deadline| (or until stopped).
+io_status flush(redisContext* c, int stop_fd, steady::time_point deadline, std::string* error) {
+  for (;;) {
+    int done = 0;
     if (redisBufferWrite(c, &done) != REDIS_OK) {
       *error = io_error(c, "write to Redis");
-      return false;
+      return io_status::error;
     }
+    if (done) return io_status::ok;
+    const io_status ready = wait_fd(c->fd, POLLOUT, stop_fd, deadline, error);
+    if (ready == io_status::timeout) *error = "write to Redis: timed out";
+    if (ready != io_status::ok) return ready;
   }
-  return true;
 }
 
-enum class read_status { reply, timeout, stopped, error };
-
-// Waits for the next reply on |c| until |deadline|, or until |stop_fd| becomes readable. Reads
-// only when poll() says the socket is readable, so hiredis never hits its own socket timeout
-// (which would poison the context) and a stop request is noticed at once.
-read_status read_reply(redisContext* c, int stop_fd, steady::time_point deadline, reply_ptr* out,
-                       std::string* error) {
+// Waits for the next reply on |c| until |deadline|, or until |stop_fd| becomes readable. The
+// deadline bounds the whole reply, however slowly its bytes arrive.
+io_status read_reply(redisContext* c, int stop_fd, steady::time_point deadline, reply_ptr* out,
+                     std::string* error) {
   for (;;) {
     void* r = nullptr;
     if (redisGetReplyFromReader(c, &r) != REDIS_OK) {
       *error = io_error(c, "read from Redis");
-      return read_status::error;
+      return io_status::error;
     }
     if (r != nullptr) {
       out->reset(static_cast<redisReply*>(r));
-      return read_status::reply;
+      return io_status::ok;
     }
-    const auto left = deadline - steady::now();
-    const auto ms =
-        std::max<std::int64_t>(0, std::chrono::ceil<std::chrono::milliseconds>(left).count());
-    pollfd fds[2] = {{c->fd, POLLIN, 0}, {stop_fd, POLLIN, 0}};
-    const int n =
-        ::poll(fds, stop_fd >= 0 ? 2 : 1, static_cast<int>(std::min<std::int64_t>(ms, 60000)));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      *error = std::string("poll: ") + std::strerror(errno);
-      return read_status::error;
-    }
-    if (stop_fd >= 0 && fds[1].revents != 0) return read_status::stopped;
-    if (n == 0) {
-      if (steady::now() >= deadline) return read_status::timeout;
-      continue;
-    }
-    // POLLHUP/POLLERR also land here: the read then reports EOF or the socket error.
+    const io_status ready = wait_fd(c->fd, POLLIN, stop_fd, deadline, error);
+    if (ready != io_status::ok) return ready;
     if (redisBufferRead(c) != REDIS_OK) {
       *error = io_error(c, "read from Redis");
-      return read_status::error;
+      return io_status::error;
     }
   }
 }
@@ -276,21 +326,35 @@ std::unique_ptr<redis_revocation_feed> redis_revocation_feed::start(redis_endpoi
                                                                     revocation_set& set,
                                                                     redis_feed_options options,
                                                                     std::string* error) {
+  std::optional<revocation_source> source;
+  try {
+    source = set.source(source_name(endpoint));
+  } catch (const std::bad_alloc&) {
+    if (error) *error = "out of memory";
+    return nullptr;
+  }
+  return start(std::move(endpoint), *source, std::move(options), error);
+}
+
+std::unique_ptr<redis_revocation_feed> redis_revocation_feed::start(redis_endpoint endpoint,
+                                                                    revocation_source source,
+                                                                    redis_feed_options options,
+                                                                    std::string* error) {
   auto fail_with = [&](std::string why) -> std::unique_ptr<redis_revocation_feed> {
     if (error) *error = std::move(why);
     return nullptr;
   };
   if (!positive(options.connect_timeout_seconds) || !positive(options.command_timeout_seconds) ||
-      !positive(options.ping_interval_seconds) || !positive(options.pong_timeout_seconds) ||
-      !positive(options.purge_interval_seconds) || !valid_backoff(options.backoff) ||
-      !std::isfinite(options.grace_seconds) || options.grace_seconds < 0) {
+      !positive(options.load_timeout_seconds) || !positive(options.ping_interval_seconds) ||
+      !positive(options.pong_timeout_seconds) || !positive(options.purge_interval_seconds) ||
+      !valid_backoff(options.backoff)) {
     return fail_with("redis_feed_options: timeouts, intervals and backoff must be positive");
   }
-  // The set reads as stale from now until the first load completes.
-  set.mark_unsynced();
+  // The source reads as stale from now until the first load completes.
+  source.mark_unsynced();
   try {
     std::unique_ptr<redis_revocation_feed> feed(
-        new redis_revocation_feed(std::move(endpoint), set, std::move(options)));
+        new redis_revocation_feed(std::move(endpoint), source, std::move(options)));
     feed->stop_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (feed->stop_fd_ < 0) return fail_with(std::string("eventfd: ") + std::strerror(errno));
     redis_revocation_feed* self = feed.get();
@@ -303,9 +367,13 @@ std::unique_ptr<redis_revocation_feed> redis_revocation_feed::start(redis_endpoi
   }
 }
 
-redis_revocation_feed::redis_revocation_feed(redis_endpoint endpoint, revocation_set& set,
+std::string redis_revocation_feed::source_name(const redis_endpoint& endpoint) {
+  return "redis " + endpoint.to_string();
+}
+
+redis_revocation_feed::redis_revocation_feed(redis_endpoint endpoint, revocation_source source,
                                              redis_feed_options options)
-    : endpoint_(std::move(endpoint)), set_(set), options_(std::move(options)) {}
+    : endpoint_(std::move(endpoint)), source_(source), options_(std::move(options)) {}
 
 redis_revocation_feed::~redis_revocation_feed() {
   stop_.store(true, std::memory_order_release);
@@ -366,6 +434,7 @@ bool redis_revocation_feed::wait_for_stop(double seconds) const {
 }
 
 void redis_revocation_feed::run() noexcept {
+  const sigpipe_guard no_sigpipe;
   std::minstd_rand rng = seeded_rng();
   double delay = options_.backoff.initial_seconds;
   while (!stop_requested()) {
@@ -382,7 +451,7 @@ void redis_revocation_feed::run() noexcept {
       delay = options_.backoff.initial_seconds;  // it worked: come back quickly
     }
     if (stop_requested()) break;
-    set_.mark_unsynced();
+    source_.mark_unsynced();
     const double wait = jittered(delay, rng);
     char when[32];
     std::snprintf(when, sizeof(when), "%.2f", wait);
@@ -395,18 +464,34 @@ void redis_revocation_feed::run() noexcept {
   set_status("stopped");
 }
 
-bool redis_revocation_feed::load(double now, std::string* error) {
-  context_ptr c = connect_redis(endpoint_, options_.connect_timeout_seconds,
-                                options_.command_timeout_seconds, error);
-  if (!c) return false;
-  // Entries past exp + grace are dropped by replace_all anyway; skipping them here only saves
-  // the transfer. "(" makes the bound exclusive.
-  const std::string min = "(" + format_score(now - options_.grace_seconds);
-  reply_ptr r(static_cast<redisReply*>(redisCommand(c.get(), "ZRANGEBYSCORE %b %b +inf WITHSCORES",
-                                                    endpoint_.key.data(), endpoint_.key.size(),
-                                                    min.data(), min.size())));
-  if (!r) {
+bool redis_revocation_feed::load(double now, bool* stopped, std::string* error) {
+  // One deadline for the whole load (connect, command, the reply however slowly it arrives).
+  const auto deadline = steady::now() + to_duration(options_.load_timeout_seconds);
+  context_ptr c;
+  const io_status connected = connect_redis(
+      endpoint_, std::min(deadline, steady::now() + to_duration(options_.connect_timeout_seconds)),
+      stop_fd_, &c, error);
+  if (connected != io_status::ok) {
+    *stopped = connected == io_status::stopped;
+    return false;
+  }
+  // Entries past exp + retention are dropped by replace_all anyway; skipping them here only
+  // saves the transfer. "(" makes the bound exclusive.
+  const std::string min = "(" + format_score(now - source_.set().retention_seconds());
+  if (redisAppendCommand(c.get(), "ZRANGEBYSCORE %b %b +inf WITHSCORES", endpoint_.key.data(),
+                         endpoint_.key.size(), min.data(), min.size()) != REDIS_OK) {
     *error = io_error(c.get(), "ZRANGEBYSCORE " + endpoint_.key);
+    return false;
+  }
+  reply_ptr r;
+  io_status got = flush(c.get(), stop_fd_, deadline, error);
+  if (got == io_status::ok) got = read_reply(c.get(), stop_fd_, deadline, &r, error);
+  if (got == io_status::timeout) {
+    *error = "full load of " + endpoint_.key + " did not finish within " +
+             seconds_text(options_.load_timeout_seconds) + " s";
+  }
+  if (got != io_status::ok) {
+    *stopped = got == io_status::stopped;
     return false;
   }
   if (r->type == REDIS_REPLY_ERROR) {
@@ -430,45 +515,58 @@ bool redis_revocation_feed::load(double now, std::string* error) {
     }
     entries.push_back({std::string(view(member)), exp});
   }
-  counters_.loads.fetch_add(1, std::memory_order_relaxed);  // before: see handle_message()
-  set_.replace_all(entries, now);
+  r.reset();  // the reply can be large: free it before the set builds its tables
+  counters_.loads.fetch_add(1, std::memory_order_relaxed);  // before: see apply()
+  // One publication for the whole list (the bulk path), replacing this feed's source only.
+  source_.replace_all(entries, now);
   return true;
 }
 
-void redis_revocation_feed::handle_message(std::string_view payload) {
+void redis_revocation_feed::queue_message(std::string_view payload,
+                                          std::vector<revocation_entry>* batch) {
   double exp = 0;
   std::string_view jti;
   if (!parse_revocation_message(payload, &exp, &jti)) {
     counters_.malformed.fetch_add(1, std::memory_order_relaxed);
     return;
   }
-  // Counted first: add() publishes the new snapshot with a seq_cst store, so a reader that sees
-  // the jti also sees the count (tests and operators compare the two).
-  counters_.messages.fetch_add(1, std::memory_order_relaxed);
-  set_.add(jti, exp);
+  batch->push_back({std::string(jti), exp});
+}
+
+void redis_revocation_feed::apply(std::vector<revocation_entry>* batch) {
+  if (batch->empty()) return;
+  // Counted first: add_many() publishes the new snapshot with a seq_cst store, so a reader that
+  // sees the jti also sees the count (tests and operators compare the two).
+  counters_.messages.fetch_add(batch->size(), std::memory_order_relaxed);
+  source_.add_many(*batch);
+  batch->clear();
 }
 
 bool redis_revocation_feed::run_session(bool* established, std::string* error) {
   set_status("connecting");
-  context_ptr sub = connect_redis(endpoint_, options_.connect_timeout_seconds,
-                                  options_.command_timeout_seconds, error);
-  if (!sub) return false;
+  context_ptr sub;
+  const io_status connected =
+      connect_redis(endpoint_, steady::now() + to_duration(options_.connect_timeout_seconds),
+                    stop_fd_, &sub, error);
+  if (connected == io_status::stopped) return true;
+  if (connected != io_status::ok) return false;
 
   // SUBSCRIBE before the load: whatever is published while we load waits in the socket and is
   // applied after replace_all, so nothing falls between the two.
   const std::string channel = endpoint_.channel();
-  if (redisAppendCommand(sub.get(), "SUBSCRIBE %b", channel.data(), channel.size()) != REDIS_OK ||
-      !flush(sub.get(), error)) {
-    if (error->empty()) *error = io_error(sub.get(), "SUBSCRIBE");
+  const auto subscribe_deadline = steady::now() + to_duration(options_.command_timeout_seconds);
+  if (redisAppendCommand(sub.get(), "SUBSCRIBE %b", channel.data(), channel.size()) != REDIS_OK) {
+    *error = io_error(sub.get(), "SUBSCRIBE");
     return false;
   }
   reply_ptr r;
-  const read_status confirmed =
-      read_reply(sub.get(), stop_fd_, steady::now() + to_duration(options_.command_timeout_seconds),
-                 &r, error);
-  if (confirmed == read_status::stopped) return true;
-  if (confirmed == read_status::timeout) *error = "no reply to SUBSCRIBE " + channel;
-  if (confirmed != read_status::reply) return false;
+  io_status confirmed = flush(sub.get(), stop_fd_, subscribe_deadline, error);
+  if (confirmed == io_status::ok) {
+    confirmed = read_reply(sub.get(), stop_fd_, subscribe_deadline, &r, error);
+  }
+  if (confirmed == io_status::stopped) return true;
+  if (confirmed == io_status::timeout) *error = "no reply to SUBSCRIBE " + channel;
+  if (confirmed != io_status::ok) return false;
   if (r->type == REDIS_REPLY_ERROR) {
     *error = "SUBSCRIBE " + channel + ": " + std::string(view(r.get()));
     return false;
@@ -481,13 +579,15 @@ bool redis_revocation_feed::run_session(bool* established, std::string* error) {
   set_status("loading");
   // Taken before the load starts: the set is complete as of this time at least.
   const double load_time = now();
-  if (!load(load_time, error)) return false;
-  if (stop_requested()) return true;
+  bool stopped = false;
+  const bool loaded = load(load_time, &stopped, error);
+  if (stopped || stop_requested()) return true;
+  if (!loaded) return false;
   *established = true;
   counters_.connects.fetch_add(1, std::memory_order_relaxed);
   if (ever_connected_) counters_.reconnects.fetch_add(1, std::memory_order_relaxed);
   ever_connected_ = true;
-  set_.mark_synced(load_time);
+  source_.mark_synced(load_time);
   synced_.store(true, std::memory_order_release);
   set_status("synced");
 
@@ -508,43 +608,59 @@ bool redis_revocation_feed::run_session(bool* established, std::string* error) {
     if (!ping_outstanding && t >= next_ping) {
       // RESP2 allows PING on a subscribed connection; its reply is ["pong", ""].
       ping_sent_wall = now();
-      if (redisAppendCommand(sub.get(), "PING") != REDIS_OK || !flush(sub.get(), error)) {
-        if (error->empty()) *error = io_error(sub.get(), "PING");
+      if (redisAppendCommand(sub.get(), "PING") != REDIS_OK) {
+        *error = io_error(sub.get(), "PING");
         return false;
       }
+      const io_status sent = flush(sub.get(), stop_fd_, t + pong_timeout, error);
+      if (sent == io_status::stopped) return true;
+      if (sent != io_status::ok) return false;
       ping_outstanding = true;
       ping_sent = t;
       next_ping = t + ping_interval;
     }
     if (t >= next_purge) {
-      set_.purge_expired(now());
+      source_.set().purge_expired(now());
       next_purge = t + purge_interval;
     }
     const auto deadline =
         std::min(ping_outstanding ? ping_sent + pong_timeout : next_ping, next_purge);
-    const read_status got = read_reply(sub.get(), stop_fd_, deadline, &r, error);
-    if (got == read_status::stopped) return true;
-    if (got == read_status::error) return false;
-    if (got == read_status::timeout) continue;  // a timer is due
-    if (r->type == REDIS_REPLY_ERROR) {
-      *error = "Redis: " + std::string(view(r.get()));
-      return false;
-    }
-    const bool pong = (r->type == REDIS_REPLY_ARRAY && is_kind(r.get(), "pong")) ||
-                      (r->type == REDIS_REPLY_STATUS && view(r.get()) == "PONG");
-    if (pong) {
-      if (ping_outstanding) {
+    const io_status got = read_reply(sub.get(), stop_fd_, deadline, &r, error);
+    if (got == io_status::stopped) return true;
+    if (got == io_status::error) return false;
+    if (got == io_status::timeout) continue;  // a timer is due
+    // Every reply already buffered is handled in this pass and its revocations applied together:
+    // a burst of N messages costs a few publications (each O(set size)), not N. Replies keep
+    // their order: the batch is applied before a PONG marks the source synced.
+    std::vector<revocation_entry> batch;
+    for (;;) {
+      if (r->type == REDIS_REPLY_ERROR) {
+        apply(&batch);
+        *error = "Redis: " + std::string(view(r.get()));
+        return false;
+      }
+      const bool pong = (r->type == REDIS_REPLY_ARRAY && is_kind(r.get(), "pong")) ||
+                        (r->type == REDIS_REPLY_STATUS && view(r.get()) == "PONG");
+      if (pong && ping_outstanding) {
+        apply(&batch);
         ping_outstanding = false;
         // Redis answered the PING after every message it published to us before seeing it.
-        set_.mark_synced(ping_sent_wall);
+        source_.mark_synced(ping_sent_wall);
+      } else if (r->type == REDIS_REPLY_ARRAY && r->elements == 3 && is_kind(r.get(), "message") &&
+                 r->element[2]->type == REDIS_REPLY_STRING) {
+        queue_message(view(r->element[2]), &batch);
       }
-      continue;
+      // Anything else (a repeated subscribe confirmation) carries no revocation.
+      void* next = nullptr;
+      if (redisGetReplyFromReader(sub.get(), &next) != REDIS_OK) {
+        apply(&batch);
+        *error = io_error(sub.get(), "read from Redis");
+        return false;
+      }
+      if (next == nullptr) break;
+      r.reset(static_cast<redisReply*>(next));
     }
-    if (r->type == REDIS_REPLY_ARRAY && r->elements == 3 && is_kind(r.get(), "message") &&
-        r->element[2]->type == REDIS_REPLY_STRING) {
-      handle_message(view(r->element[2]));
-    }
-    // Anything else (a repeated subscribe confirmation) carries no revocation.
+    apply(&batch);
   }
 }
 
@@ -552,16 +668,35 @@ bool redis_revocation_feed::run_session(bool* established, std::string* error) {
 
 namespace {
 
-// One connection, one MULTI/EXEC. On failure sets *error and *transient (worth retrying).
+// One connection, one MULTI/EXEC, every step bounded by |deadline|. On failure sets *error and
+// *transient (worth retrying).
 bool publish_once(const redis_endpoint& ep, std::string_view jti, double exp,
-                  double connect_timeout, const redis_publish_options& o, std::string* error,
-                  bool* transient) {
+                  steady::time_point deadline, const redis_publish_options& o, std::string* error,
+                  bool* transient, bool* expired) {
   *transient = true;
-  context_ptr c = connect_redis(ep, connect_timeout, o.command_timeout_seconds, error);
-  if (!c) return false;
   const double now = o.clock ? o.clock() : system_now();
+  // The trim below would drop this entry in the same transaction: claiming success for it would
+  // be a lie, and no verifier whose leeway is within the retention accepts the token anyway.
+  if (exp < now - o.retention_seconds) {
+    char buf[160];
+    std::snprintf(buf, sizeof(buf),
+                  "exp %s is more than %s s (the retention) in the past: the token is already "
+                  "rejected as expired, nothing was revoked",
+                  format_score(exp).c_str(), seconds_text(o.retention_seconds).c_str());
+    *error = buf;
+    *transient = false;
+    *expired = true;
+    return false;
+  }
+  context_ptr c;
+  const io_status connected =
+      connect_redis(ep, std::min(deadline, steady::now() + to_duration(o.connect_timeout_seconds)),
+                    -1, &c, error);
+  if (connected != io_status::ok) return false;
+  const auto command_deadline =
+      std::min(deadline, steady::now() + to_duration(o.command_timeout_seconds));
   const std::string score = format_score(exp);
-  const std::string cutoff = "(" + format_score(now - o.grace_seconds);
+  const std::string cutoff = "(" + format_score(now - o.retention_seconds);
   const std::string channel = ep.channel();
   const std::string message = format_revocation_message(jti, exp);
   redisContext* ctx = c.get();
@@ -580,14 +715,15 @@ bool publish_once(const redis_endpoint& ep, std::string_view jti, double exp,
     *transient = false;
     return false;
   }
+  io_status got = flush(ctx, -1, command_deadline, error);
   reply_ptr replies[5];
   for (auto& r : replies) {
-    void* raw = nullptr;
-    if (redisGetReply(ctx, &raw) != REDIS_OK || raw == nullptr) {
-      *error = io_error(ctx, "MULTI/EXEC on " + ep.to_string());
-      return false;
-    }
-    r.reset(static_cast<redisReply*>(raw));
+    if (got == io_status::ok) got = read_reply(ctx, -1, command_deadline, &r, error);
+  }
+  if (got != io_status::ok) {
+    if (got == io_status::timeout) *error = "no reply";
+    *error = "MULTI/EXEC on " + ep.to_string() + ": " + *error;
+    return false;
   }
   // The first error reply explains an EXECABORT better than EXECABORT itself.
   for (const auto& r : replies) {
@@ -623,6 +759,7 @@ redis_publish_result publish_revocation(const redis_endpoint& endpoint, std::str
                                         double exp, double timeout_seconds,
                                         const redis_publish_options& options) {
   redis_publish_result result;
+  const sigpipe_guard no_sigpipe;
   try {
     if (jti.empty()) {
       result.error = "empty jti";
@@ -634,8 +771,7 @@ redis_publish_result publish_revocation(const redis_endpoint& endpoint, std::str
     }
     if (!std::isfinite(timeout_seconds) || timeout_seconds < 0 ||
         !positive(options.connect_timeout_seconds) || !positive(options.command_timeout_seconds) ||
-        !valid_backoff(options.backoff) || !std::isfinite(options.grace_seconds) ||
-        options.grace_seconds < 0) {
+        !valid_backoff(options.backoff) || !(options.retention_seconds >= 0)) {
       result.error = "invalid timeout or publish options";
       return result;
     }
@@ -645,12 +781,13 @@ redis_publish_result publish_revocation(const redis_endpoint& endpoint, std::str
     double delay = options.backoff.initial_seconds;
     for (;;) {
       ++result.attempts;
-      // A connect never runs past the deadline by more than a few milliseconds.
-      const double left = std::chrono::duration<double>(deadline - steady::now()).count();
-      const double connect_timeout = std::clamp(left, 0.01, options.connect_timeout_seconds);
+      // The first attempt gets its full connect and command timeouts (a zero --timeout still
+      // tries once); retries never run past the overall deadline.
+      const auto attempt_deadline = result.attempts == 1 ? steady::time_point::max() : deadline;
       bool transient = true;
       std::string error;
-      if (publish_once(endpoint, jti, exp, connect_timeout, options, &error, &transient)) {
+      if (publish_once(endpoint, jti, exp, attempt_deadline, options, &error, &transient,
+                       &result.expired)) {
         result.ok = true;
         result.error.clear();
         return result;

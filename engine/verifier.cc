@@ -7,6 +7,7 @@
 #include "engine/header.h"
 #include "engine/json_rules.h"
 #include "engine/key_set.h"
+#include "engine/revocation.h"
 #include "engine/signature.h"
 #include "engine/token_view.h"
 
@@ -113,15 +114,24 @@ std::shared_ptr<token_cache> make_cache(const verifier_options& o) {
 
 double current_time(const policy& p) { return p.clock ? p.clock() : system_now(); }
 
+// A token verifies until exp + leeway, so its revocation must be kept at least that long.
+void retain_revocations(const policy& p) noexcept {
+  if (p.revoked) p.revoked->retain_at_least(p.leeway_seconds);
+}
+
 }  // namespace
 
 verifier::verifier(std::shared_ptr<key_store> keys, verifier_options options)
-    : keys_(std::move(keys)), options_(std::move(options)), cache_(make_cache(options_)) {}
+    : keys_(std::move(keys)), options_(std::move(options)), cache_(make_cache(options_)) {
+  retain_revocations(options_.claims);
+}
 
 verifier::verifier(std::shared_ptr<const key_set> keys, verifier_options options)
     : keys_(std::make_shared<key_store>(std::move(keys))),
       options_(std::move(options)),
-      cache_(make_cache(options_)) {}
+      cache_(make_cache(options_)) {
+  retain_revocations(options_.claims);
+}
 
 verify_result verifier::verify(std::string_view token) const noexcept {
   verify_result r;

@@ -6,7 +6,9 @@
 // entry is still valid at the lookup's time; a lookup right after a successful insert, with its
 // generation and a valid time, must hit. The bucket hash is forced to a few values (test-only
 // hash_override) so most tokens collide and only the exact digest tells them apart.
-// revocation_set: exact. contains(), remove(), size() and purge_expired() must equal the model.
+// revocation_set: exact, with two sources (the default one and "b") modelled separately:
+// contains(), remove(), size() and purge_expired() must equal the union of the models, and a reload
+// of one source must leave the other's entries alone.
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -102,11 +104,23 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (r.byte() & 1) co.hash_override = few_buckets;
   token_cache cache(co);
   jwtx::revocation_options ro;
-  ro.grace_seconds = kGrace;
+  ro.retention_seconds = kGrace;
   revocation_set revoked(ro);
+  jwtx::revocation_source other_source = revoked.source("b");
 
   std::map<std::string, model_entry> cached;  // what was last inserted per token
-  std::map<std::string, double> jtis;         // the revocation model: jti -> exp
+  std::map<std::string, double> jtis;         // the default source's model: jti -> exp
+  std::map<std::string, double> other;        // source "b"
+  auto in_union = [&](const std::string& jti) { return jtis.count(jti) + other.count(jti) != 0; };
+  auto union_size = [&] {
+    std::size_t n = jtis.size();
+    for (const auto& [jti, exp] : other) n += jtis.count(jti) == 0;
+    return n;
+  };
+  auto add_to = [](std::map<std::string, double>& model, const std::string& jti, double exp) {
+    auto [it, inserted] = model.emplace(jti, exp);
+    if (!inserted) it->second = std::max(it->second, exp);
+  };
 
   int steps = 0;
   while (!r.empty() && ++steps < 512) {
@@ -167,33 +181,33 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         const std::string jti = r.bytes(16);
         const double exp = (r.byte() % 8 == 0) ? std::numeric_limits<double>::infinity()
                                                : kBase + static_cast<int>(r.byte()) - 128;
-        revoked.add(jti, exp);
-        auto [it, inserted] = jtis.emplace(jti, exp);
-        if (!inserted) it->second = std::max(it->second, exp);
+        if (r.byte() & 1) {
+          other_source.add(jti, exp);
+          add_to(other, jti, exp);
+        } else {
+          revoked.add(jti, exp);
+          add_to(jtis, jti, exp);
+        }
         break;
       }
       case 3: {  // unrevoke
         const std::string jti = r.bytes(16);
         if (revoked.remove(jti) != (jtis.erase(jti) == 1)) __builtin_trap();
+        if (revoked.contains(jti) != in_union(jti)) __builtin_trap();
         break;
       }
       case 4: {  // is it revoked?
         const std::string jti = r.bytes(16);
-        if (revoked.contains(jti) != (jtis.count(jti) == 1)) __builtin_trap();
+        if (revoked.contains(jti) != in_union(jti)) __builtin_trap();
         break;
       }
       case 5: {  // purge
         const double now = kBase + static_cast<int>(r.byte()) - 128;
-        std::size_t expected = 0;
-        for (auto it = jtis.begin(); it != jtis.end();) {
-          if (now > it->second + kGrace) {
-            it = jtis.erase(it);
-            ++expected;
-          } else {
-            ++it;
-          }
+        const std::size_t before = union_size();
+        for (auto* model : {&jtis, &other}) {
+          std::erase_if(*model, [&](const auto& kv) { return now > kv.second + kGrace; });
         }
-        if (revoked.purge_expired(now) != expected) __builtin_trap();
+        if (revoked.purge_expired(now) != before - union_size()) __builtin_trap();
         break;
       }
       case 6: {  // full reload
@@ -203,17 +217,21 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
           e.exp = kBase + static_cast<int>(r.byte()) - 128;
         }
         const double now = kBase + static_cast<int>(r.byte()) - 128;
-        revoked.replace_all(list, now);
-        jtis.clear();
+        const bool to_other = r.byte() & 1;
+        if (to_other) {
+          other_source.replace_all(list, now);
+        } else {
+          revoked.replace_all(list, now);
+        }
+        std::map<std::string, double>& model = to_other ? other : jtis;
+        model.clear();
         for (const auto& e : list) {
-          if (now > e.exp + kGrace) continue;
-          auto [it, inserted] = jtis.emplace(e.jti, e.exp);
-          if (!inserted) it->second = std::max(it->second, e.exp);
+          if (now <= e.exp + kGrace) add_to(model, e.jti, e.exp);
         }
         break;
       }
       case 7: {  // sizes
-        if (revoked.size() != jtis.size()) __builtin_trap();
+        if (revoked.size() != union_size()) __builtin_trap();
         if (cache.size() > cache.capacity()) __builtin_trap();
         break;
       }
@@ -224,8 +242,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       }
     }
   }
-  for (const auto& [jti, exp] : jtis) {
-    if (!revoked.contains(jti)) __builtin_trap();
+  for (const auto* model : {&jtis, &other}) {
+    for (const auto& [jti, exp] : *model) {
+      if (!revoked.contains(jti)) __builtin_trap();
+    }
   }
   return 0;
 }

@@ -1,6 +1,6 @@
 // The CliTest fixture shared by the CLI test files: runs the built `jwtx` binary as a real process
-// in a scratch directory. JWTX_CLI_PATH (set by tests/CMakeLists.txt) names the binary; include
-// this header only inside `#ifdef JWTX_CLI_PATH`.
+// in a scratch directory. JWTX_CLI_PATH (set by tests/CMakeLists.txt) names the binary; without it
+// (builds without the CLI, e.g. the TSan build) this header declares nothing.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -14,6 +14,8 @@
 #include <sstream>
 #include <string>
 #include <vector>
+
+#ifdef JWTX_CLI_PATH
 
 namespace jwtx::testing {
 
@@ -137,3 +139,5 @@ inline std::string tamper_signature(std::string token) {
 }
 
 }  // namespace jwtx::testing
+
+#endif  // JWTX_CLI_PATH

@@ -21,7 +21,10 @@
 #include <vector>
 
 #include "engine/revocation.h"
+#include "engine/verifier.h"
 #include "tests/redis_server.h"
+#include "tests/slow_redis.h"
+#include "tests/test_support.h"
 
 namespace {
 
@@ -227,13 +230,33 @@ TEST_F(RedisRevocationFeed, PubSubPropagatesPublishedRevocations) {
 TEST_F(RedisRevocationFeed, PublishKeepsTheLaterExpAndTrimsExpired) {
   const std::string key = server_.endpoint().key;
   const double now = unix_now();
-  cmd({"ZADD", key, exp_text(now - 10000), "stale"});
+  cmd({"ZADD", key, exp_text(now - 100000), "stale"});  // past the 1-day retention
   ASSERT_TRUE(publish_revocation(server_.endpoint(), "j", now + 900, 2, fast_publish()).ok);
   ASSERT_TRUE(publish_revocation(server_.endpoint(), "j", now + 100, 2, fast_publish()).ok);
   redis_reply score = cmd({"ZSCORE", key, "j"});
   ASSERT_EQ(score->type, REDIS_REPLY_STRING);
   EXPECT_DOUBLE_EQ(std::stod(std::string(score->str, score->len)), now + 900);
   EXPECT_EQ(cmd({"ZSCORE", key, "stale"})->type, REDIS_REPLY_NIL);
+}
+
+// Each publication copies the whole set: applying a burst one message at a time was quadratic
+// (the pattern of the one-add-per-line file load). Buffered messages are applied together.
+TEST_F(RedisRevocationFeed, ABurstOfMessagesIsAppliedInBatches) {
+  constexpr int kBurst = 2000;
+  revocation_set set;
+  auto feed = start_feed(server_.endpoint(), set);
+  ASSERT_TRUE(eventually([&] { return feed->synced(); }));
+  const std::uint64_t before = set.stats().publications;
+  // One Lua script: Redis publishes the whole burst before the feed reads any of it.
+  cmd({"EVAL",
+       "for i = 1, tonumber(ARGV[2]) do redis.call('PUBLISH', KEYS[1], ARGV[1] .. ' burst-' .. i) "
+       "end",
+       "1", server_.endpoint().channel(), exp_text(unix_now() + 600), std::to_string(kBurst)});
+  ASSERT_TRUE(eventually([&] { return feed->stats().messages == kBurst; }))
+      << feed->stats().messages;
+  for (int i = 1; i <= kBurst; ++i) ASSERT_TRUE(set.contains("burst-" + std::to_string(i))) << i;
+  const std::uint64_t publications = set.stats().publications - before;
+  EXPECT_LT(publications, static_cast<std::uint64_t>(kBurst / 10)) << publications;
 }
 
 TEST_F(RedisRevocationFeed, MalformedMessagesAreCountedAndIgnored) {
@@ -363,6 +386,48 @@ TEST(RedisRevocationFeedNoServer, RejectsBadOptions) {
   EXPECT_FALSE(error.empty());
 }
 
+// A reload (the first load, and every reconnect) replaces the feed's own entries only: jtis
+// revoked from a file or by the program stay revoked.
+TEST_F(RedisRevocationFeed, ReloadKeepsEntriesOfOtherSources) {
+  cmd({"ZADD", server_.endpoint().key, "+inf", "from-redis"});
+  revocation_set set;
+  set.add("added-locally");
+  set.source("file revoked.txt").add_lines("from-file\n");
+  auto feed = start_feed(server_.endpoint(), set);
+  ASSERT_TRUE(eventually([&] { return feed->synced(); }));
+  EXPECT_TRUE(set.contains("from-redis"));
+  EXPECT_TRUE(set.contains("added-locally"));
+  EXPECT_TRUE(set.contains("from-file"));
+  // A reconnect reloads: Redis lost its list meanwhile (e.g. a fresh server without the data).
+  cmd({"DEL", server_.endpoint().key});
+  server_.kill();
+  ASSERT_TRUE(eventually([&] { return !feed->synced(); }));
+  std::string error;
+  ASSERT_TRUE(server_.start(&error)) << error;
+  ASSERT_TRUE(eventually([&] { return feed->synced(); }));
+  EXPECT_EQ(feed->stats().loads, 2u);
+  EXPECT_FALSE(set.contains("from-redis"));  // the fleet's own list did change
+  EXPECT_TRUE(set.contains("added-locally"));
+  EXPECT_TRUE(set.contains("from-file"));
+}
+
+// A verifier with leeway 600 accepts a token until exp + 600: the load keeps revocations that
+// recent, not only the default 300 s.
+TEST_F(RedisRevocationFeed, LoadKeepsEntriesWithinTheVerifierLeeway) {
+  const double now = unix_now();
+  cmd({"ZADD", server_.endpoint().key, exp_text(now - 500), "within-leeway", exp_text(now - 900),
+       "past-leeway"});
+  revocation_set set;
+  jwtx::verifier_options vo = jwtx::testing::default_options();
+  vo.claims.leeway_seconds = 600;
+  vo.claims.revoked = &set;
+  const jwtx::verifier v(jwtx::testing::asymmetric_set(), vo);
+  auto feed = start_feed(server_.endpoint(), set);
+  ASSERT_TRUE(eventually([&] { return feed->synced(); }));
+  EXPECT_TRUE(set.contains("within-leeway"));
+  EXPECT_FALSE(set.contains("past-leeway"));
+}
+
 // --- Publisher ----------------------------------------------------------------------------------
 
 TEST(RedisRevocationPublish, GivesUpAfterTheTimeoutWhenRedisIsUnreachable) {
@@ -389,12 +454,95 @@ TEST(RedisRevocationPublish, RejectsBadArgumentsWithoutConnecting) {
   EXPECT_EQ(r.attempts, 0);
 }
 
+// The publish trims members past exp + retention in the same transaction: an exp that old is
+// refused rather than reported revoked (and then trimmed at once).
+TEST_F(RedisRevocationFeed, PublishRefusesARevocationItsOwnTrimWouldDrop) {
+  const double now = unix_now();
+  jwtx::redis_publish_options o = fast_publish();
+  auto r = publish_revocation(server_.endpoint(), "dead", now - 100000, 2, o);
+  EXPECT_FALSE(r.ok);
+  EXPECT_TRUE(r.expired);
+  EXPECT_EQ(r.attempts, 1);
+  EXPECT_NE(r.error.find("nothing was revoked"), std::string::npos) << r.error;
+  EXPECT_EQ(cmd({"ZSCORE", server_.endpoint().key, "dead"})->type, REDIS_REPLY_NIL);
+  // Within the retention: taken, and still there afterwards.
+  r = publish_revocation(server_.endpoint(), "recent", now - 1000, 2, o);
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_FALSE(r.expired);
+  EXPECT_EQ(cmd({"ZSCORE", server_.endpoint().key, "recent"})->type, REDIS_REPLY_STRING);
+  o.retention_seconds = 600;
+  r = publish_revocation(server_.endpoint(), "recent-2", now - 1000, 2, o);
+  EXPECT_FALSE(r.ok);
+  EXPECT_TRUE(r.expired);
+}
+
 TEST_F(RedisRevocationFeed, PublishFailsAtOnceOnAPermanentError) {
   cmd({"SET", server_.endpoint().key, "not a sorted set"});
   auto r = publish_revocation(server_.endpoint(), "x", unix_now() + 60, 5, fast_publish());
   EXPECT_FALSE(r.ok);
   EXPECT_EQ(r.attempts, 1);
   EXPECT_NE(r.error.find("WRONGTYPE"), std::string::npos) << r.error;
+}
+
+// --- A server that dribbles its replies ---------------------------------------------------------
+
+// Runs |f| on another thread and waits up to |seconds| for it. On a timeout, |unblock| is called
+// (it must make |f| return) so the test fails instead of hanging.
+bool finishes_within(double seconds, const std::function<void()>& f,
+                     const std::function<void()>& unblock) {
+  auto done = std::async(std::launch::async, f);
+  if (done.wait_for(std::chrono::duration<double>(seconds)) == std::future_status::ready) {
+    return true;
+  }
+  unblock();
+  done.wait();
+  return false;
+}
+
+TEST(RedisRevocationSlowServer, FeedGivesUpTheLoadAtItsDeadlineAndStopsPromptly) {
+  auto server = std::make_unique<jwtx::testing::slow_redis>();
+  ASSERT_NE(server->port(), 0);
+  redis_feed_options o = fast_feed();
+  o.load_timeout_seconds = 0.3;
+  revocation_set set;
+  set.add("kept");
+  auto feed = start_feed(redis_endpoint{"127.0.0.1", server->port(), "k"}, set, o);
+  // The load misses its deadline, is reported, and the feed reconnects (after a backoff).
+  EXPECT_TRUE(eventually([&] { return feed->stats().errors >= 2; }, 10))
+      << feed->status() << " / " << feed->last_error();
+  EXPECT_NE(feed->last_error().find("did not finish within 0.3 s"), std::string::npos)
+      << feed->last_error();
+  EXPECT_GE(server->accepted(), 4);  // two connections per attempt, at least two attempts
+  EXPECT_FALSE(feed->synced());
+  EXPECT_EQ(set.synced_at(), 0);  // stale: the policy decides, the feed never claimed a sync
+  EXPECT_TRUE(set.contains("kept"));
+  // Destroyed mid-load: the stop signal wins over the dribbling reply.
+  ASSERT_TRUE(eventually([&] { return feed->status() == "loading"; }, 10)) << feed->status();
+  double took = 0;
+  EXPECT_TRUE(finishes_within(
+      5, [&] { took = seconds_to_destroy(feed); }, [&] { server.reset(); }));
+  EXPECT_LT(took, 1.0);
+}
+
+TEST(RedisRevocationSlowServer, PublishEndsByItsTimeout) {
+  auto server = std::make_unique<jwtx::testing::slow_redis>();
+  ASSERT_NE(server->port(), 0);
+  jwtx::redis_publish_result r;
+  double took = 0;
+  EXPECT_TRUE(finishes_within(
+      10,
+      [&] {
+        const auto start = steady::now();
+        jwtx::redis_publish_options o = fast_publish();
+        o.command_timeout_seconds = 0.3;
+        r = publish_revocation(redis_endpoint{"127.0.0.1", server->port(), "k"}, "x",
+                               unix_now() + 60, 0.5, o);
+        took = seconds_since(start);
+      },
+      [&] { server.reset(); }));
+  EXPECT_FALSE(r.ok);
+  EXPECT_LT(took, 2.0);
+  EXPECT_NE(r.error.find("no reply"), std::string::npos) << r.error;
 }
 
 // --- jwtx revoke ------------------------------------------------------------------------------

@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "engine/key_store.h"
+#include "engine/rcu.h"
+#include "engine/verifier.h"
 #include "tests/test_support.h"
 
 namespace jwtx {
@@ -86,7 +88,7 @@ TEST(Revocation, OddBytesAreJustBytes) {
 
 TEST(Revocation, LaterExpWins) {
   revocation_options o;
-  o.grace_seconds = 0;
+  o.retention_seconds = 0;
   revocation_set s(o);
   s.add("x", kNow + 100);
   s.add("x", kNow + 10);  // earlier: ignored, and nothing is published for it
@@ -109,7 +111,7 @@ TEST(Revocation, LaterExpWins) {
 
 TEST(Revocation, PurgeBoundaryIsExactlyExpPlusGrace) {
   revocation_options o;
-  o.grace_seconds = 300;
+  o.retention_seconds = 300;
   revocation_set s(o);
   s.add("edge", kNow);
   s.add("later", kNow + 1);
@@ -133,7 +135,7 @@ TEST(Revocation, PurgeBoundaryIsExactlyExpPlusGrace) {
 
 TEST(Revocation, ReplaceAllDropsOnlyEntriesPastGrace) {
   revocation_options o;
-  o.grace_seconds = 60;
+  o.retention_seconds = 60;
   revocation_set s(o);
   s.add("old-1");
   s.add("old-2");
@@ -274,6 +276,150 @@ TEST(Revocation, ConcurrentReadersAlwaysSeeStableEntries) {
   EXPECT_GT(st.publications, 300u);
 }
 
+// Sources compose: replacing one (a Redis reload) never drops another's entries (a file, the
+// program's own adds); a jti listed by two sources stays until both drop it.
+TEST(Revocation, SourcesAreReplacedIndependently) {
+  revocation_set s;
+  revocation_source file = s.source("file revoked.txt");
+  revocation_source feed = s.source("redis a:1/k");
+  EXPECT_EQ(s.source("file revoked.txt").size(), 0u);  // same name, same source
+  EXPECT_EQ(file.add_lines("from-file\nshared\n"), 2u);
+  s.add("from-program");
+  const std::vector<revocation_entry> fleet = {{"from-redis", kInf}, {"shared", kNow + 60}};
+  feed.replace_all(fleet, kNow);
+  EXPECT_EQ(s.size(), 4u);  // distinct jtis over all sources
+  EXPECT_EQ(file.size(), 2u);
+  EXPECT_EQ(feed.size(), 2u);
+  feed.replace_all({}, kNow);  // the fleet's list is now empty
+  EXPECT_FALSE(s.contains("from-redis"));
+  EXPECT_TRUE(s.contains("from-file"));
+  EXPECT_TRUE(s.contains("shared"));  // still listed by the file
+  EXPECT_TRUE(s.contains("from-program"));
+  EXPECT_EQ(s.size(), 3u);
+  feed.add("shared", kNow);
+  EXPECT_TRUE(feed.remove("shared"));
+  EXPECT_TRUE(s.contains("shared"));
+  EXPECT_FALSE(feed.remove("from-file"));  // not this source's to remove
+  EXPECT_TRUE(s.contains("from-file"));
+  s.replace_all({}, kNow);  // the default source: the program's own entries only
+  EXPECT_FALSE(s.contains("from-program"));
+  EXPECT_TRUE(s.contains("from-file"));
+  EXPECT_EQ(&file.set(), &s);
+}
+
+// The latest exp among the sources that list a jti decides when it is purged.
+TEST(Revocation, PurgeUsesEachSourcesOwnExp) {
+  revocation_options o;
+  o.retention_seconds = 0;
+  revocation_set s(o);
+  revocation_source a = s.source("a");
+  a.add("j", kNow + 10);
+  s.add("j", kNow + 100);
+  EXPECT_EQ(s.purge_expired(kNow + 50), 0u);  // left source a, still in the default source
+  EXPECT_EQ(a.size(), 0u);
+  EXPECT_TRUE(s.contains("j"));
+  EXPECT_EQ(s.purge_expired(kNow + 101), 1u);
+  EXPECT_FALSE(s.contains("j"));
+}
+
+TEST(Revocation, SyncedAtIsTheOldestSource) {
+  revocation_set s;
+  revocation_source a = s.source("a"), b = s.source("b");
+  EXPECT_EQ(s.synced_at(), kInf);
+  a.mark_synced(kNow);
+  EXPECT_EQ(s.synced_at(), kNow);
+  b.mark_unsynced();  // a feed that never got through makes the whole set stale
+  EXPECT_EQ(s.synced_at(), 0.0);
+  b.mark_synced(kNow + 10);
+  EXPECT_EQ(s.synced_at(), kNow);
+  a.mark_synced(kNow + 20);
+  EXPECT_EQ(s.synced_at(), kNow + 10);
+  EXPECT_EQ(a.synced_at(), kNow + 20);
+}
+
+// The bulk paths (add_lines, add_many) give exactly the set that one add() per entry gives.
+TEST(Revocation, BulkLoadEqualsOneByOneAdds) {
+  std::string text;
+  std::vector<revocation_entry> entries;
+  for (std::size_t i = 0; i < 3000; ++i) {
+    const std::string jti = jti_n(i % 2500);  // some duplicates
+    text += jti + (i % 7 == 0 ? "\r\n" : "\n");
+    if (i % 11 == 0) text += "\n\r\n";  // blank lines (CRLF too) are skipped
+    entries.push_back({jti, kInf});
+  }
+  text += " spaced \nlast-without-newline";
+  entries.push_back({" spaced ", kInf});  // nothing but a trailing '\r' is trimmed
+  entries.push_back({"last-without-newline", kInf});
+  revocation_set one_by_one, lines, many;
+  for (const auto& e : entries) one_by_one.add(e.jti, e.exp);
+  EXPECT_EQ(lines.add_lines(text), entries.size());
+  many.add_many(entries);
+  EXPECT_EQ(lines.stats().publications, 1u);
+  EXPECT_EQ(many.stats().publications, 1u);
+  EXPECT_EQ(one_by_one.size(), 2502u);
+  EXPECT_EQ(lines.size(), one_by_one.size());
+  EXPECT_EQ(many.size(), one_by_one.size());
+  for (std::size_t i = 0; i < 2600; ++i) {
+    const std::string jti = jti_n(i);
+    ASSERT_EQ(lines.contains(jti), one_by_one.contains(jti)) << jti;
+    ASSERT_EQ(many.contains(jti), one_by_one.contains(jti)) << jti;
+  }
+  for (const char* odd : {" spaced ", "spaced", "last-without-newline", "", "\r"}) {
+    EXPECT_EQ(lines.contains(odd), one_by_one.contains(odd)) << odd;
+  }
+}
+
+// A revocation file of 200k lines loads in one publication and every jti is found (the CLI used
+// to add them one copy-on-write publication at a time: quadratic, minutes for this size).
+TEST(Revocation, LargeFileLoadsAndEveryJtiIsFound) {
+  constexpr std::size_t kLines = 200'000;
+  std::string text;
+  for (std::size_t i = 0; i < kLines; ++i) text += jti_n(i) + "\n";
+  revocation_set s;
+  EXPECT_EQ(s.source("file big.txt").add_lines(text), kLines);
+  EXPECT_EQ(s.size(), kLines);
+  EXPECT_EQ(s.stats().publications, 1u);
+  for (std::size_t i = 0; i < kLines; ++i) ASSERT_TRUE(s.contains(jti_n(i))) << i;
+  EXPECT_FALSE(s.contains(jti_n(kLines)));
+}
+
+// A token verifies until exp + leeway; its revocation must be kept that long, whatever the
+// set's own default retention (300 s). The verifier raises the set's retention to its leeway.
+TEST(Revocation, RetentionCoversTheVerifierLeeway) {
+  const auto& key = testing::key_for(algorithm::ES256);
+  const std::string token =
+      testing::craft(key, algorithm::ES256, testing::std_header(algorithm::ES256, ""),
+                     testing::good_claims(R"("jti":"leewayed")"));
+  constexpr double kExp = 1'700'000'600;  // good_claims' exp
+  revocation_set s;
+  EXPECT_EQ(s.retention_seconds(), 300);
+  std::atomic<double> now{kExp + 500};
+  verifier_options o = testing::default_options();
+  o.claims.leeway_seconds = 600;
+  o.claims.revoked = &s;
+  o.claims.clock = [&now] { return now.load(); };
+  const verifier v(testing::asymmetric_set(), o);
+  EXPECT_EQ(s.retention_seconds(), 600);
+  s.retain_at_least(60);  // never lowered
+  EXPECT_EQ(s.retention_seconds(), 600);
+  s.add("leewayed", kExp);  // revoked with the token's own exp
+
+  EXPECT_EQ(s.purge_expired(now), 0u);  // the feed purges on its timer
+  EXPECT_EQ(v.verify(token).status(), status::revoked);
+  now = kExp + 599;
+  EXPECT_EQ(s.purge_expired(now), 0u);
+  EXPECT_EQ(v.verify(token).status(), status::revoked);
+  const std::vector<revocation_entry> reload = {{"leewayed", kExp}};
+  s.replace_all(reload, now);  // a reload keeps it too
+  EXPECT_EQ(v.verify(token).status(), status::revoked);
+  now = kExp + 600;  // the token is now expired: the entry may go
+  EXPECT_EQ(v.verify(token).status(), status::expired);
+  EXPECT_EQ(s.purge_expired(kExp + 601), 1u);
+  EXPECT_EQ(v.verify(token).status(), status::expired);
+  s.retain_at_least(std::nan(""));  // a broken leeway keeps entries rather than dropping them
+  EXPECT_EQ(s.retention_seconds(), kInf);
+}
+
 // The verifier holds a key_store snapshot while it asks the revocation set: the inner RCU section
 // must not end the outer one, or a key rotation could free the key set under the verifier.
 TEST(RevocationRcu, NestedReadSectionsKeepTheOuterOneAlive) {
@@ -306,6 +452,49 @@ TEST(RevocationRcu, NestedReadSectionsKeepTheOuterOneAlive) {
   publisher.join();
   EXPECT_TRUE(published.load());
   EXPECT_TRUE(watch.expired());  // freed once the outer section ended
+}
+
+// More threads than RCU slots, every one of them inside a read section almost all the time (it
+// sleeps while holding it): with one shared overflow counter that had to reach zero, publishers
+// waited forever. Each publication must only wait for the sections already in progress.
+TEST(RevocationRcu, OverflowReadersDoNotStarvePublishers) {
+  revocation_set s;
+  s.add("stable");
+  std::atomic<bool> stop{false};
+  std::atomic<int> overflow{0}, ready{0}, missed{0};
+  std::vector<std::thread> readers;
+  constexpr int kReaders = kRcuSlots + 48;
+  for (int t = 0; t < kReaders; ++t) {
+    readers.emplace_back([&] {
+      if (rcu_thread_index() == kRcuSlots) overflow++;
+      ready++;
+      while (!stop.load()) {
+        rcu_read_guard guard;
+        if (!s.contains("stable")) missed++;
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+    });
+  }
+  while (ready.load() < kReaders) std::this_thread::yield();
+  std::atomic<int> published{0};
+  std::thread publisher([&] {
+    for (int i = 0; i < 20; ++i) {
+      s.add(jti_n(static_cast<std::size_t>(i)));
+      published++;
+    }
+  });
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (published.load() < 20 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  const int done_in_time = published.load();
+  stop = true;  // lets a starved publisher finish too, so the test ends either way
+  publisher.join();
+  for (auto& t : readers) t.join();
+  EXPECT_GE(overflow.load(), 20);  // the test really ran threads without a slot
+  EXPECT_EQ(done_in_time, 20) << "publications starved by overflow readers";
+  EXPECT_EQ(missed.load(), 0);
+  EXPECT_EQ(s.size(), 21u);
 }
 
 // More threads than RCU slots: the overflow readers still answer, and writers still finish.

@@ -5,8 +5,12 @@
 // a token, and refuses an argument that looks like a whole token so that none lands in shell
 // history, logs or Redis.
 //
-// Exit status: 0 revoked; 1 Redis did not take it (unreachable past --timeout, or refused it);
-// 2 usage error.
+// An --exp more than --retention seconds in the past is refused (exit 1, nothing sent): the trim
+// every publish does would drop the entry at once, and every verifier whose leeway is within the
+// retention already rejects the token as expired.
+//
+// Exit status: 0 revoked; 1 not revoked (Redis unreachable past --timeout, Redis refused it, or
+// the token is already past exp + retention); 2 usage error.
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -30,6 +34,7 @@ struct revoke_options {
   std::optional<double> exp;
   std::optional<double> ttl;
   double timeout = 10;
+  double retention = redis_publish_options{}.retention_seconds;
 };
 
 // A compact JWS has two dots and a base64url JSON header ("eyJ" = '{"').
@@ -59,7 +64,13 @@ int run_revoke(const revoke_options& o) {
     exp = std::ceil(now + *o.ttl);
   }
 
-  redis_publish_result r = publish_revocation(*ep, o.jti, exp, o.timeout);
+  redis_publish_options po;
+  po.retention_seconds = o.retention;
+  redis_publish_result r = publish_revocation(*ep, o.jti, exp, o.timeout, po);
+  if (r.expired) {
+    std::cerr << "jwtx: not revoked: " << sanitized(r.error) << '\n';
+    return kExitInvalid;
+  }
   if (!r.ok) {
     std::cerr << "jwtx: revoke via " << sanitized(ep->to_string())
               << " failed: " << sanitized(r.error) << '\n';
@@ -95,6 +106,10 @@ verb add_revoke(CLI::App& app) {
   cmd->add_option("--timeout", o->timeout, "Retry while Redis is unreachable for up to S seconds")
       ->capture_default_str()
       ->check(seconds_in(0, kMaxTimeout));
+  cmd->add_option("--retention", o->retention,
+                  "Trim entries past exp + S from Redis; S >= every verifier's leeway + clock skew")
+      ->capture_default_str()
+      ->check(seconds_in(0, kMaxTtl));
   cmd->footer("Without --exp or --ttl the jti stays revoked until removed from Redis.");
   return {cmd, [o] { return run_revoke(*o); }};
 }

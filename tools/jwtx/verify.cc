@@ -264,16 +264,22 @@ int run_verify(const verify_options& o) {
     if (!read_file(o.revoked_jti_file, &content, &err)) {
       return fail("cannot read " + o.revoked_jti_file + ": " + err);
     }
-    for (const std::string& jti : split_lines(content)) revoked.add(jti);
+    // Its own source (one bulk publication): a Redis reload below never drops these entries.
+    revoked.source("file " + o.revoked_jti_file).add_lines(content);
     vo.claims.revoked = &revoked;
   }
-  // Fleet revocation: the feed keeps |revoked| equal to the list in Redis while tokens verify.
+  // Fleet revocation: the feed keeps its own source of |revoked| equal to the list in Redis
+  // while tokens verify.
   std::unique_ptr<redis_revocation_feed> feed;
   if (!o.revocation_redis.empty()) {
     std::string why;
     std::optional<redis_endpoint> endpoint = parse_redis_endpoint(o.revocation_redis, &why);
     if (!endpoint) return fail("bad --revocation-redis: " + why);
-    feed = redis_revocation_feed::start(*endpoint, revoked, redis_feed_options{}, &why);
+    // Entries are kept for the leeway before the feed's first purge or load can drop them.
+    revoked.retain_at_least(o.leeway);
+    redis_feed_options fo;
+    fo.clock = vo.claims.clock;  // purges and staleness on the verifier's clock (--now)
+    feed = redis_revocation_feed::start(*endpoint, revoked, std::move(fo), &why);
     if (!feed) return fail("cannot start the revocation feed: " + why);
     // Give the first load a moment, so a healthy Redis is in force before the first token.
     const auto deadline = std::chrono::steady_clock::now() +
