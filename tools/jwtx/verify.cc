@@ -262,7 +262,7 @@ int run_verify(const verify_options& o) {
   revocation_set revoked;  // outlives the verifier below
   if (!o.revoked_jti_file.empty()) {
     if (!read_file(o.revoked_jti_file, &content, &err)) {
-      return fail("cannot read " + o.revoked_jti_file + ": " + err);
+      return fail("cannot read " + quote_input(o.revoked_jti_file) + ": " + err);
     }
     // Its own source (one bulk publication): a Redis reload below never drops these entries.
     revoked.source("file " + o.revoked_jti_file).add_lines(content);
@@ -274,21 +274,21 @@ int run_verify(const verify_options& o) {
   if (!o.revocation_redis.empty()) {
     std::string why;
     std::optional<redis_endpoint> endpoint = parse_redis_endpoint(o.revocation_redis, &why);
-    if (!endpoint) return fail("bad --revocation-redis: " + why);
+    if (!endpoint) return fail("bad --revocation-redis: " + sanitized(why));
     // Entries are kept for the leeway before the feed's first purge or load can drop them.
     revoked.retain_at_least(o.leeway);
     redis_feed_options fo;
     fo.clock = vo.claims.clock;  // purges and staleness on the verifier's clock (--now)
     feed = redis_revocation_feed::start(*endpoint, revoked, std::move(fo), &why);
-    if (!feed) return fail("cannot start the revocation feed: " + why);
+    if (!feed) return fail("cannot start the revocation feed: " + sanitized(why));
     // Give the first load a moment, so a healthy Redis is in force before the first token.
     const auto deadline = std::chrono::steady_clock::now() +
                           std::chrono::duration<double>(std::max(0.0, o.revocation_wait));
     while (!feed->synced() && std::chrono::steady_clock::now() < deadline)
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     if (!feed->synced()) {
-      std::cerr << "jwtx: note: revocation list from " << endpoint->to_string()
-                << " not loaded yet (" << feed->status() << "); tokens with a jti are "
+      std::cerr << "jwtx: note: revocation list from " << sanitized(endpoint->to_string())
+                << " not loaded yet (" << sanitized(feed->status()) << "); tokens with a jti are "
                 << (o.revocation_fail_closed ? "rejected (revocation_unavailable)" : "accepted")
                 << " while it is older than " << o.revocation_max_staleness << " s\n";
     }
