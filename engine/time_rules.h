@@ -36,10 +36,20 @@ inline constexpr double kMaxClockSeconds = 253'402'300'799;
 
 // True for a usable leeway / max age / revocation staleness / clock reading (finite and in the
 // range above). NaN is never valid.
-bool valid_leeway(double seconds) noexcept;
-bool valid_max_age(double seconds) noexcept;
-bool valid_revocation_staleness(double seconds) noexcept;
-bool valid_clock(double now) noexcept;
+// Written as "in range" so that NaN (every comparison false) is never valid. Inline: the verifier
+// checks every clock reading.
+inline bool valid_leeway(double seconds) noexcept {
+  return seconds >= 0 && seconds <= kMaxLeewaySeconds;
+}
+inline bool valid_max_age(double seconds) noexcept {
+  return seconds >= 0 && seconds <= kMaxAgeLimitSeconds;
+}
+inline bool valid_revocation_staleness(double seconds) noexcept {
+  return seconds >= 0 && seconds <= kMaxRevocationStalenessSeconds;
+}
+inline bool valid_clock(double now) noexcept {
+  return now >= kMinClockSeconds && now <= kMaxClockSeconds;
+}
 
 // The time-dependent claims of one token and the rules to hold them to.
 struct time_claims {
