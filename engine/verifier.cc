@@ -540,6 +540,7 @@ std::string verify_result::detail() const {
   if (status_ == jwtx::status::ok) return {};
   if (!scratch_) return std::string(status_name(status_));
   scratch& s = *scratch_;
+  if (s.named == scratch::naming::none) return "nothing has been verified into this result";
   const scratch::failure_record& f = s.failure;
   const verifier_options* o = s.options.get();
   const std::string where(part_name(f.where));

@@ -64,6 +64,10 @@ void expect_detail(const outcome& got, status want, std::string_view phrase) {
   EXPECT_EQ(got.detail.find('\n'), std::string::npos) << got.detail;
 }
 
+TEST(Detail, AFreshResultSaysSo) {
+  EXPECT_EQ(verify_result().detail(), "nothing has been verified into this result");
+}
+
 TEST(Detail, OkHasNone) {
   EXPECT_EQ(verify_at(with_claims(marked())).detail, "");
   EXPECT_EQ(verify_at(with_claims(marked())).code, status::ok);
