@@ -1,5 +1,7 @@
 #include "engine/claims.h"
 
+#include <cmath>
+
 namespace jwtx {
 namespace {
 
@@ -13,7 +15,8 @@ bool read_number(simdjson::dom::element v, std::optional<double>* out) {
       return true;
     case simdjson::dom::element_type::DOUBLE:
       *out = v.get_double().value_unsafe();
-      return true;
+      // simdjson refuses 1e400 (bad_json) and has no NaN; kept as a guard for any other source.
+      return std::isfinite(**out);
     default:
       return false;
   }
@@ -26,10 +29,23 @@ bool read_string(simdjson::dom::element v, std::optional<std::string_view>* out)
   return true;
 }
 
+// The registered name equal to |k| as a static string (|k| views the parser's buffer).
+std::string_view static_name(std::string_view k) {
+  for (std::string_view name : {"exp", "nbf", "iat", "iss", "sub", "jti", "aud"})
+    if (k == name) return name;
+  return "a registered claim";
+}
+
 }  // namespace
 
-status read_claims(simdjson::dom::object claims, registered_claims* out) noexcept {
+status read_claims(simdjson::dom::object claims, registered_claims* out,
+                   std::string_view* bad_claim) noexcept {
   out->clear();
+  auto fail = [&](std::string_view name) {
+    out->clear();
+    if (bad_claim) *bad_claim = name;
+    return status::claim_type;
+  };
   for (auto field : claims) {
     const std::string_view k = field.key;
     bool ok = true;
@@ -53,14 +69,14 @@ status read_claims(simdjson::dom::object claims, registered_claims* out) noexcep
         out->aud.push_back(s);
       } else if (simdjson::dom::array arr; !field.value.get_array().get(arr)) {
         for (simdjson::dom::element e : arr) {
-          if (e.get_string().get(s)) return status::claim_type;
+          if (e.get_string().get(s)) return fail("aud");
           out->aud.push_back(s);
         }
       } else {
         ok = false;
       }
     }
-    if (!ok) return status::claim_type;
+    if (!ok) return fail(static_name(k));
   }
   return status::ok;
 }

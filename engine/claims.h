@@ -25,8 +25,11 @@ struct registered_claims {
   }
 };
 
-// Fills |out| from |claims|. exp/nbf/iat must be numbers (integer or fraction); iss/sub/jti
-// strings; aud a string or an array of strings. Returns ok or claim_type.
-status read_claims(simdjson::dom::object claims, registered_claims* out) noexcept;
+// Fills |out| from |claims|. exp/nbf/iat must be finite numbers (integer or fraction); iss/sub/jti
+// strings; aud a string or an array of strings. Returns ok, or claim_type with |out| cleared (no
+// half-read claims survive a failure) and, when |bad_claim| is not null, *bad_claim naming the
+// first offending claim ("exp", "aud", ...; a static string, never token content).
+status read_claims(simdjson::dom::object claims, registered_claims* out,
+                   std::string_view* bad_claim = nullptr) noexcept;
 
 }  // namespace jwtx

@@ -39,6 +39,8 @@ constexpr std::array<std::string_view, kStatusCount> kNames = {
     "key_set_invalid",
     "internal_error",
     "revocation_unavailable",
+    "options_invalid",
+    "clock_invalid",
 };
 
 }  // namespace

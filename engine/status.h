@@ -1,7 +1,8 @@
 // jwtx::status — the one outcome enum for every verification and key-loading result.
 //
-// Contract: the snake_case names returned by status_name() are stable; the CLI, the C API, metrics
-// and the docs all use them. New values are only ever appended (numeric values are stable too).
+// Contract: the snake_case names returned by status_name() are stable; the CLI's JSON lines, logs,
+// metrics and the docs all use them (and so will any binding built later). New values are only
+// ever appended, so the numeric values are stable too.
 #pragma once
 
 #include <cstdint>
@@ -49,9 +50,11 @@ enum class status : std::uint8_t {
   internal_error,   // BoringSSL failed unexpectedly (allocation failure); never expected
   // Appended later (values are stable, so new outcomes go at the end).
   revocation_unavailable,  // fail-closed: the token has a jti and the revocation list is too old
+  options_invalid,  // the verifier was built with options validate_options() refuses: every token
+  clock_invalid,    // the clock returned NaN, an infinity, or a time before 1970 or after 9999
 };
 
-inline constexpr int kStatusCount = static_cast<int>(status::revocation_unavailable) + 1;
+inline constexpr int kStatusCount = static_cast<int>(status::clock_invalid) + 1;
 
 // Returns the stable snake_case name ("ok", "bad_signature", ...). Never fails.
 std::string_view status_name(status s) noexcept;

@@ -13,6 +13,7 @@
 #include <type_traits>
 
 #include "engine/rcu.h"
+#include "engine/time_rules.h"
 
 namespace jwtx {
 
@@ -73,17 +74,15 @@ void write_slot(cache_slot& s, const cache_payload& p) noexcept {
   s.seq.store(seq + 2, std::memory_order_release);
 }
 
-// Same comparisons as check_policy(), written so that a NaN anywhere means "not valid".
+// The time rules are check_times() itself (engine/time_rules.h), the function check_policy() runs:
+// one definition, so a hit can never be judged by other arithmetic, and any NaN, infinity or
+// out-of-range clock or leeway is a miss (the full path then reports why).
 bool still_valid(const cache_payload& p, const cache_validity& v) noexcept {
-  const double l = v.leeway_seconds;
-  if ((p.flags & cache_payload::kHasExp) && !(v.now < p.exp + l)) return false;
-  if ((p.flags & cache_payload::kHasNbf) && !(v.now + l >= p.nbf)) return false;
-  if ((p.flags & cache_payload::kHasIat) && !(p.iat <= v.now + l)) return false;
-  if (v.max_age_seconds) {
-    if (!(p.flags & cache_payload::kHasIat)) return false;
-    if (!(v.now - p.iat <= *v.max_age_seconds + l)) return false;
-  }
-  return true;
+  time_claims c;
+  if (p.flags & cache_payload::kHasExp) c.exp = p.exp;
+  if (p.flags & cache_payload::kHasNbf) c.nbf = p.nbf;
+  if (p.flags & cache_payload::kHasIat) c.iat = p.iat;
+  return check_times(c, {v.leeway_seconds, v.max_age_seconds}, v.now) == status::ok;
 }
 
 bool same_digest(const cache_payload& p, const std::uint8_t* digest) noexcept {

@@ -20,13 +20,14 @@
 // generation they verified under, and the kid/iss/sub/jti/aud strings, all inside a fixed-size
 // entry (no per-entry heap allocation). Tokens whose strings need more than kMaxClaimBytes are not
 // cached (counted in not_cached_too_big). A hit is only returned if the entry is still valid now:
-// the same time rules as jwtx::policy (exp, nbf, iat in the future, max_age) with the caller's
-// leeway, and the entry's generation equal to the current key_set generation (a set with other keys
-// invalidates everything verified before it; such lookups count as invalidations). Everything else
-// a verifier checks (issuer, audience, typ, required claims) is a pure function of the token bytes
-// and the verifier's options, so it cannot change for a cached token while the options stay the
-// same; revocation CAN change and must still be checked by the caller on every hit (use
-// cached_claims::jti()).
+// check_times() (engine/time_rules.h, the very function jwtx::policy runs: exp, nbf, iat in the
+// future, max_age; a NaN, infinite or out-of-range clock or leeway is never valid) with the
+// caller's leeway, and the entry's generation equal to the current key_set generation (a set with
+// other keys invalidates everything verified before it; such lookups count as invalidations).
+// Everything else a verifier checks (issuer, audience, typ, required claims) is a pure function of
+// the token bytes and the verifier's options, so it cannot change for a cached token while the
+// options stay the same; revocation CAN change and must still be checked by the caller on every hit
+// (use cached_claims::jti()).
 //
 // Bounded: capacity is fixed at construction and never grows. The table is set-associative
 // (kWays entries per bucket) with CLOCK eviction inside a bucket: a hit sets the entry's reference
@@ -133,7 +134,7 @@ class cached_claims {
   detail::cache_payload p_{};
 };
 
-// The rules a cached entry must still meet at lookup time (mirror of jwtx::policy's time checks).
+// The rules a cached entry must still meet at lookup time (passed to check_times()).
 struct cache_validity {
   double now = 0;                         // Unix seconds
   double leeway_seconds = 0;              // policy::leeway_seconds

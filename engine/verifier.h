@@ -9,6 +9,9 @@
 // Errors: verify() never throws; every outcome is a jwtx::status.
 // Allocation: verify(token, result&) reuses |result|'s buffers; after a warm-up it performs no
 // heap allocation for tokens up to max_token_bytes (the claim strings live inside the result).
+// Options: validate_options() states the accepted ranges. A verifier built with options it
+// refuses fails every token with status::options_invalid (it never guesses a value), and a clock
+// reading that is NaN, infinite or outside [1970, 9999] fails the token with status::clock_invalid.
 //
 // Verified-token cache (verifier_options::cache_entries > 0, for cache_algorithms): after the size
 // check (and, when the result remembers this header, the alg check), one keyed SHA-256 of the
@@ -41,12 +44,24 @@
 
 namespace jwtx {
 
+// Upper bounds validate_options() enforces (lower bounds: max_token_bytes and max_json_depth >= 1).
+// A JWT travels in an HTTP header (a few KiB); plain JWS payloads may be larger, but each result
+// keeps buffers of about three times the largest token it saw, per thread.
+inline constexpr std::size_t kMaxTokenBytesLimit = 64 * 1024 * 1024;
+// simdjson's own default depth limit: deeper documents fail in the parser anyway, and the JSON
+// rule check recurses once per level.
+inline constexpr std::size_t kMaxJsonDepthLimit = 1024;
+// 2^24 entries of at most 256 bytes: a 4 GiB table, allocated whole at construction.
+inline constexpr std::size_t kMaxCacheEntries = std::size_t{1} << 24;
+
 struct verifier_options {
   // Algorithms accepted at all. Empty accepts nothing. "none" can never be listed.
   algorithm_set algorithms;
-  // Tokens longer than this are rejected (status::too_large) before any other work.
+  // Tokens longer than this are rejected (status::too_large) before any other work. In
+  // [1, kMaxTokenBytesLimit].
   std::size_t max_token_bytes = 16 * 1024;
-  // Deepest allowed JSON nesting in header and payload (the top-level object is depth 1).
+  // Deepest allowed JSON nesting in header and payload (the top-level object is depth 1). In
+  // [1, kMaxJsonDepthLimit].
   std::size_t max_json_depth = 16;
   // Minimum RSA modulus size; smaller keys give status::key_too_small.
   unsigned min_rsa_bits = 2048;
@@ -63,7 +78,7 @@ struct verifier_options {
   // previous key of one type during a rotation, plus one, while a garbage kid-less token costs at
   // most 4 verifications instead of one per key in the set (500 ES256 keys: ~230 ms).
   std::size_t max_keys_tried = 4;
-  // Verified-token cache entries; 0 disables the cache. JWT mode only.
+  // Verified-token cache entries; 0 disables the cache. JWT mode only. At most kMaxCacheEntries.
   std::size_t cache_entries = 0;
   // Algorithms whose tokens are cached. HS* are left out by default: a hit costs one SHA-256 of
   // the whole token, about what the HMAC it saves costs, so with few repeats the cache would
@@ -72,6 +87,14 @@ struct verifier_options {
       algorithm::RS256, algorithm::RS384, algorithm::RS512, algorithm::PS256, algorithm::PS384,
       algorithm::PS512, algorithm::ES256, algorithm::ES384, algorithm::ES512, algorithm::EdDSA};
 };
+
+// Checks every numeric option of |o| (and of o.claims, via validate_policy()) against its range;
+// NaN is never in range. Returns ok, or options_invalid with one sentence in *why (when not null)
+// naming the first offending option, its value and the accepted range. Callers at the API boundary
+// (the CLI, config loaders) should call it and report |why| before building a verifier; a verifier
+// built anyway fails every token with options_invalid and the same sentence in its detail().
+// May allocate (the message); never throws anything but std::bad_alloc.
+status validate_options(const verifier_options& o, std::string* why = nullptr);
 
 class verify_result {
  public:
@@ -87,8 +110,19 @@ class verify_result {
   // The header's kid (empty if none). Valid until this result is reused.
   std::string_view kid() const noexcept { return kid_; }
   bool has_kid() const noexcept { return has_kid_; }
-  // Fingerprint of the token this result is for (computed on demand; see fingerprint.h).
+  // Fingerprint of the token this result is for (see fingerprint.h): always the token of the last
+  // verify() into this result, whatever the outcome (a result that never verified anything names
+  // the empty string). Computed on demand from the result's copy of the token, except for tokens
+  // that are not copied (too_large, options_invalid): those are hashed once during verify().
   fingerprint_text fingerprint() const noexcept;
+  // Why the token failed, in one sentence naming the rule ("" when ok): which required claim is
+  // absent, exp against now and the leeway, the configured issuers / audiences / typ / algorithms
+  // (configuration, capped at a few values), where base64url decoding stopped, what kind of JSON
+  // error, ... It never contains the token's own strings (kid, iss, aud, sub, typ, jti or any
+  // other raw content); numbers it may show are sizes, offsets and the token's exp/nbf/iat.
+  // Built on demand from a small record verify() fills without allocating; this call allocates.
+  // Valid until this result is reused. Not thread-safe on one result.
+  std::string detail() const;
 
   // Registered claims: only filled when the signature verified (claims are never read before).
   // On a cache hit they come from the cache entry (same values; strings live in this result).
@@ -123,6 +157,7 @@ class verify_result {
 
 class verifier {
  public:
+  // Never throws for invalid options: see validate_options() (no cache is built for them).
   verifier(std::shared_ptr<key_store> keys, verifier_options options);
   // Convenience: a store holding one fixed set.
   verifier(std::shared_ptr<const key_set> keys, verifier_options options);
@@ -142,13 +177,18 @@ class verifier {
   }
 
  private:
-  bool verify_from_cache(std::string_view token, const cache_key& key, double now,
-                         verify_result& out) const noexcept;
+  bool verify_from_cache(const cache_key& key, double now, verify_result& out) const noexcept;
   void remember(const cache_key& key, std::uint64_t generation, double now,
                 const verify_result& out) const noexcept;
 
   std::shared_ptr<key_store> keys_;
   verifier_options options_;
+  // validate_options(options_), decided once at construction.
+  status options_status_ = status::ok;
+  // An immutable copy of options_, shared with the results this verifier fills (a pointer compare,
+  // and a reference count only when a result moves between verifiers), so that detail() can name
+  // the configuration even after this verifier is gone.
+  std::shared_ptr<const verifier_options> shared_options_;
   std::shared_ptr<token_cache> cache_;  // internally synchronised; shared by copies
   std::shared_ptr<std::atomic<std::uint64_t>> search_capped_ =
       std::make_shared<std::atomic<std::uint64_t>>(0);

@@ -1,13 +1,16 @@
 // Fuzz target: arbitrary bytes as a token against fixed HMAC and public key sets.
 //
-// Byte 0 picks the policy (leeway, require_exp, payload_is_jwt, audiences, typ) and the mode:
-// with bit 5 set, byte 1 picks an algorithm and the rest is a payload that is minted into a
-// correctly signed token first, so the ok path is reached too.
+// Byte 0 picks the policy (leeway, require_exp, payload_is_jwt, audiences, typ, cache, a small
+// max_token_bytes) and the mode: with bit 5 set, byte 1 picks an algorithm and the rest is a
+// payload that is minted into a correctly signed token first, so the ok path is reached too.
 // Invariants (__builtin_trap on violation): status < kStatusCount; verifying twice gives the same
 // status; ok implies verify_signature() on the split, decoded parts with the selected key is ok;
-// a freshly minted token verifies in plain JWS mode.
+// a freshly minted token verifies in plain JWS mode (unless it is too large); every result, fresh
+// or reused across inputs and verifiers, names exactly this token by fingerprint(); detail() is
+// empty exactly when ok, one short line otherwise, and never contains the token.
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -15,6 +18,7 @@
 
 #include "engine/algorithm.h"
 #include "engine/base64url/base64url.h"
+#include "engine/fingerprint.h"
 #include "engine/key_set.h"
 #include "engine/signature.h"
 #include "engine/signer.h"
@@ -70,6 +74,7 @@ jwtx::verifier_options options_for(std::uint8_t b) {
     o.cache_entries = 64;
     o.cache_algorithms = jwtx::algorithm_set::all();
   }
+  if (b & 128) o.max_token_bytes = 256;  // too_large is reached too
   return o;
 }
 
@@ -97,12 +102,33 @@ bool reference_ok(const jwtx::key_set& set, const jwtx::verify_result& r, std::s
   return false;
 }
 
+// The result names |token| and explains itself without echoing it.
+void check_naming(const jwtx::verify_result& r, std::string_view token) {
+  const jwtx::fingerprint_text want = jwtx::fingerprint(token);
+  const jwtx::fingerprint_text got = r.fingerprint();
+  if (std::memcmp(want.data(), got.data(), want.size()) != 0) __builtin_trap();
+  const std::string detail = r.detail();
+  if (r.ok() != detail.empty()) __builtin_trap();
+  if (detail.size() > 1024 || detail.find('\n') != std::string::npos) __builtin_trap();
+  // Long enough and with a dot, a token cannot be a piece of a detail's fixed wording.
+  if (token.size() >= 32 && token.find('.') != std::string_view::npos &&
+      detail.find(token) != std::string::npos)
+    __builtin_trap();
+}
+
 jwtx::status verify_checked(const jwtx::verifier& v, const jwtx::key_set& set,
                             std::string_view token) {
   jwtx::verify_result first = v.verify(token);
   jwtx::verify_result second;
   v.verify(token, second);
+  // One result reused across every input and both verifiers, as a gateway thread reuses its own.
+  static jwtx::verify_result reused;
+  v.verify(token, reused);
+  check_naming(first, token);
+  check_naming(second, token);
+  check_naming(reused, token);
   const jwtx::status s = first.status();
+  if (reused.status() != s) __builtin_trap();
   if (static_cast<int>(s) >= jwtx::kStatusCount) __builtin_trap();
   if (second.status() != s) __builtin_trap();
   if (s == jwtx::status::ok && !reference_ok(set, first, token)) __builtin_trap();
@@ -142,7 +168,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const jwtx::verifier& v = is_hmac ? hmac_verifier : public_verifier;
     const jwtx::status s = verify_checked(v, is_hmac ? *f.hmac_keys : *f.public_keys, token);
     // A correctly signed token with the standard header must pass in plain JWS mode.
-    if (!o.payload_is_jwt && s != jwtx::status::ok) __builtin_trap();
+    const bool too_large = token.size() > o.max_token_bytes;
+    if (!o.payload_is_jwt && s != (too_large ? jwtx::status::too_large : jwtx::status::ok))
+      __builtin_trap();
     return 0;
   }
   verify_checked(hmac_verifier, *f.hmac_keys, rest);

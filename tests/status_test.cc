@@ -26,11 +26,18 @@ TEST(Status, NamesAreUniqueSnakeCaseAndRoundTrip) {
 }
 
 TEST(Status, StableNumericValuesOfDocumentedNames) {
-  // Metrics and the C API store the number; these must never move.
+  // Metrics and logs store the number; these must never move.
   EXPECT_EQ(static_cast<int>(status::ok), 0);
   EXPECT_EQ(status_name(status::bad_signature), "bad_signature");
   EXPECT_EQ(status_name(status::unsupported_jwe), "unsupported_jwe");
   EXPECT_EQ(status_name(status::revoked), "revoked");
+  EXPECT_EQ(static_cast<int>(status::revocation_unavailable), 30);
+  // Appended for issue 9 (invalid options / clock fail closed).
+  EXPECT_EQ(static_cast<int>(status::options_invalid), 31);
+  EXPECT_EQ(static_cast<int>(status::clock_invalid), 32);
+  EXPECT_EQ(status_name(status::options_invalid), "options_invalid");
+  EXPECT_EQ(status_name(status::clock_invalid), "clock_invalid");
+  EXPECT_EQ(kStatusCount, 33);
 }
 
 TEST(Status, StreamsItsName) {

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <random>
 #include <string>
 
@@ -671,6 +672,76 @@ TEST(Fingerprint, ShortStableAndNeverTheToken) {
   EXPECT_NE(view(fa), view(fingerprint(b)));
   for (char c : fa) EXPECT_TRUE((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'));
   EXPECT_EQ(a.find(std::string(view(fa))), std::string::npos);
+}
+
+// Regression (issue 9 item 9): a too_large token used to be named by the previous token's
+// fingerprint, because its bytes were (rightly) never copied into the result.
+TEST(Fingerprint, TooLargeTokenIsNamedByItselfNotByThePreviousOne) {
+  verifier v(asymmetric_set(), default_options());
+  verify_result r;
+  const std::string good = mint(algorithm::ES256, good_claims());
+  v.verify(good, r);
+  ASSERT_TRUE(r.ok());
+  const std::string big(20000, 'x');
+  v.verify(big, r);
+  ASSERT_EQ(r.status(), status::too_large);
+  EXPECT_EQ(view(r.fingerprint()), view(fingerprint(big)));
+  EXPECT_NE(view(r.fingerprint()), view(fingerprint(good)));
+}
+
+// Every outcome of every path (full pipeline, cache hit, early structural returns, refused options,
+// broken clock), in a mixed order, with one result moving between verifiers: the fingerprint is
+// always the token just verified. A fresh result names the empty string.
+TEST(Fingerprint, EveryPathNamesItsOwnToken) {
+  EXPECT_EQ(view(verify_result().fingerprint()), view(fingerprint("")));
+  revocation_set revoked;
+  revoked.add("gone");
+  verifier_options cached = default_options();
+  cached.cache_entries = 64;
+  cached.claims.revoked = &revoked;
+  verifier_options small = default_options();
+  small.max_token_bytes = 300;
+  verifier_options refused = default_options();
+  refused.claims.leeway_seconds = std::numeric_limits<double>::quiet_NaN();
+  verifier_options broken_clock = default_options();
+  broken_clock.claims.clock = [] { return std::numeric_limits<double>::quiet_NaN(); };
+  const verifier verifiers[] = {
+      verifier(asymmetric_set(), default_options()), verifier(asymmetric_set(), cached),
+      verifier(asymmetric_set(), small), verifier(asymmetric_set(), refused),
+      verifier(asymmetric_set(), broken_clock)};
+  const std::string good = mint(algorithm::ES256, good_claims());
+  const std::string tokens[] = {
+      good,
+      mint(algorithm::ES256, good_claims(R"("jti":"gone")")),
+      mint(algorithm::EdDSA, good_claims(R"("pad":")" + std::string(400, 'p') + "\"")),
+      mint(algorithm::ES256, R"({"aud":"api","iss":"https://issuer.example","exp":1})"),
+      std::string(20000, 'x'),
+      "a.b",
+      "",
+      good + "=",
+      good.substr(0, good.rfind('.') + 1) + b64(std::string(64, '\x01')),
+  };
+  verify_result r;
+  for (int round = 0; round < 3; ++round) {
+    for (const verifier& v : verifiers) {
+      for (const std::string& t : tokens) {
+        v.verify(t, r);
+        EXPECT_EQ(view(r.fingerprint()), view(fingerprint(t))) << r.status();
+      }
+    }
+  }
+}
+
+// A claim of the wrong type leaves no half-read claims behind (sub was read before exp failed).
+TEST(Robustness, ClaimTypeFailureLeavesNoPartialClaims) {
+  verifier v(asymmetric_set(), default_options());
+  verify_result r;
+  v.verify(mint(algorithm::ES256, R"({"sub":"alice","jti":"j","aud":["api"],"exp":"soon"})"), r);
+  ASSERT_EQ(r.status(), status::claim_type);
+  EXPECT_FALSE(r.claims().sub);
+  EXPECT_FALSE(r.claims().jti);
+  EXPECT_FALSE(r.claims().has_aud);
+  EXPECT_TRUE(r.claims().aud.empty());
 }
 
 TEST(JwsMode, ArbitraryPayloadVerifiesWithoutClaims) {

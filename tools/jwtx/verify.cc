@@ -107,7 +107,8 @@ std::string strip_source(std::string message, const std::string& source) {
   return message;
 }
 
-// Formats one result as a JSON line (without the newline).
+// Formats one result as a JSON line (without the newline). Invalid tokens end with "detail": one
+// sentence naming the rule that failed (verify_result::detail(): never the token's own content).
 void format_result(const std::string& token, const verify_result& r, std::string& out) {
   out += "{\"valid\":";
   out += r.ok() ? "true" : "false";
@@ -134,6 +135,10 @@ void format_result(const std::string& token, const verify_result& r, std::string
   out += ",\"fingerprint\":";
   // Always computed here from the input, so even tokens rejected before parsing are named.
   append_json_string(out, view(fingerprint(token)));
+  if (!r.ok()) {
+    out += ",\"detail\":";
+    append_json_string(out, r.detail());
+  }
   out += "}";
 }
 
