@@ -572,6 +572,9 @@ TEST_F(CliHardeningTest, OverlongLineIsTooLargeWithItsOwnFingerprint) {
   EXPECT_EQ(str(parse_line(parser, lines[0]), "fingerprint"), fp(huge));
   EXPECT_EQ(str(parse_line(parser, lines[1]), "error"), "ok");
   EXPECT_EQ(str(parse_line(parser, lines[2]), "fingerprint"), fp(huge));
+  EXPECT_NE(str(parse_line(parser, lines[2]), "detail").find("--max-bytes (1000 bytes)"),
+            std::string::npos)
+      << lines[2];
   EXPECT_EQ(r.out.find("AAAAAAAA"), std::string::npos);
 
   // The limit is on the token: exactly --max-bytes passes (the '\r' and prefix do not count),
@@ -585,6 +588,38 @@ TEST_F(CliHardeningTest, OverlongLineIsTooLargeWithItsOwnFingerprint) {
   run_result decoded = run({"decode", "--max-bytes", "1000"}, huge + "\n");
   EXPECT_NE(decoded.out.find("\"error\":\"too_large\""), std::string::npos) << decoded.out;
   EXPECT_NE(decoded.out.find(fp(huge)), std::string::npos) << decoded.out;
+}
+
+// Items 12 + 18: --max-keys-tried reaches verifier_options::max_keys_tried, and --summary counts
+// the tokens whose key search stopped at the cap.
+TEST_F(CliHardeningTest, MaxKeysTriedCapsTheKidlessSearchAndIsCounted) {
+  std::string keys;
+  for (const char* kid : {"a", "b", "c"}) {
+    ASSERT_EQ(run({"keygen", "--alg", "ES256", "--kid", kid, "--out-dir", dir_.string()}).exit_code,
+              0);
+    simdjson::dom::parser parser;
+    simdjson::dom::element jwks;
+    ASSERT_EQ(parser.parse(slurp(path(std::string(kid) + ".public.jwks.json"))).get(jwks),
+              simdjson::SUCCESS);
+    keys += (keys.empty() ? "" : ",") + simdjson::minify(jwks["keys"].at(0));
+  }
+  std::ofstream(path("abc.jwks.json")) << R"({"keys":[)" << keys << "]}";
+  // Signed by the third key, without a kid: the search tries a, b, then c.
+  const auto token = mint(
+      {"--key", path("c.private.jwk.json"), "--header", R"({"alg":"ES256"})", "--exp-in", "600"});
+  ASSERT_EQ(token.size(), 1u);
+  auto verify = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args = {"verify", "--jwks", path("abc.jwks.json"), "--algs", "ES256"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    args.push_back(token[0]);
+    return run(args);
+  };
+  EXPECT_EQ(errors_of(verify({})), (std::vector<std::string>{"ok"}));
+  EXPECT_EQ(errors_of(verify({"--max-keys-tried", "3"})), (std::vector<std::string>{"ok"}));
+  EXPECT_EQ(errors_of(verify({"--max-keys-tried", "2"})),
+            (std::vector<std::string>{"key_not_found"}));
+  run_result summary = verify({"--max-keys-tried", "2", "--summary"});
+  EXPECT_NE(summary.out.find("\"key_search_capped\":1"), std::string::npos) << summary.out;
 }
 
 // Items 3, 14, 15: every numeric flag of every verb is range-checked (exit 2, the flag named).
@@ -604,14 +639,17 @@ TEST_F(CliHardeningTest, NumericFlagsAreRangeChecked) {
   verify_bad("--now", {"nan", "inf", "-1", "1e400", "253402300800"});
   verify_bad("--max-age", {"nan", "-5", "inf"});
   verify_bad("--max-bytes", {"-1", "0", "18446744073709551616", "67108865", "1e3", "+5"});
-  verify_bad("--cache-entries", {"-1", "4194305", "1.5"});
+  verify_bad("--cache-entries", {"-1", "16777217", "1.5"});  // engine: kMaxCacheEntries
   verify_bad("--threads", {"-1", "129"});
   verify_bad("--min-rsa-bits", {"0", "512", "16385", "-2048"});
-  verify_bad("--max-json-depth", {"0", "-1", "257"});
-  verify_bad("--revocation-max-staleness", {"nan", "-1", "1e9"});
+  verify_bad("--max-json-depth", {"0", "-1", "1025"});  // engine: kMaxJsonDepthLimit
+  verify_bad("--max-keys-tried", {"0", "-1", "1025"});
+  verify_bad("--revocation-max-staleness", {"nan", "-1", "86401", "1e9"});
   verify_bad("--revocation-wait", {"nan", "-1", "301"});
   for (const char* v : {"9223372036854775807", "-9223372036854775808", "253402300800", "1e3"})
     cases.push_back({{"mint", "--key", key, "--exp-in", v}, "--exp-in"});
+  cases.push_back(
+      {{"revoke", "--redis", "127.0.0.1:1", "--jti", "j", "--retention", "-1"}, "--retention"});
   // Each operand in range, the sum not: exp must still be a valid Unix time.
   cases.push_back({{"mint", "--key", key, "--now", "253402300799", "--exp-in", "1"}, "--exp-in"});
   cases.push_back({{"mint", "--key", key, "--now", "0", "--exp-in", "-1"}, "--exp-in"});

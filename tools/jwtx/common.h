@@ -21,6 +21,8 @@
 
 #include "engine/algorithm.h"
 #include "engine/json_writer.h"
+#include "engine/time_rules.h"
+#include "engine/verifier.h"
 
 namespace jwtx::cli {
 
@@ -31,14 +33,10 @@ inline constexpr int kExitUsage = 2;
 // input upstream is not read as "every token valid".
 inline constexpr int kExitNoInput = 3;
 
-// The latest Unix time any flag accepts: 9999-12-31T23:59:59Z. Every time flag is bounded by it,
-// so sums of two checked values (now + exp-in, now + ttl) stay far inside int64 and double's
-// exact-integer range.
-inline constexpr std::int64_t kMaxUnixTime = 253402300799;
-
-// Upper bound of --max-bytes (verify, decode): 64 MiB, far above any token an HTTP front end
-// passes on (header limits are 8..64 KiB); the reader may hold one such token per input line.
-inline constexpr std::uint64_t kMaxTokenBytesLimit = 64u << 20;
+// The latest Unix time any flag accepts: 9999-12-31T23:59:59Z, the engine's clock bound
+// (engine/time_rules.h). Every time flag is bounded by it, so sums of two checked values
+// (now + exp-in, now + ttl) stay far inside int64 and double's exact-integer range.
+inline constexpr std::int64_t kMaxUnixTime = static_cast<std::int64_t>(jwtx::kMaxClockSeconds);
 
 // A registered subcommand: |run| is called after a successful parse if |cmd| was selected.
 struct verb {

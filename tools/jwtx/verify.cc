@@ -36,14 +36,13 @@ namespace {
 // main thread and any other reader, and is far past the point where more threads help a 2..64-core
 // machine. `--threads 0` (one per CPU) is capped the same way.
 constexpr unsigned kMaxThreads = static_cast<unsigned>(kRcuSlots / 2);
-// 4 Mi entries: ~0.8 GB at ~200 bytes per entry (token_cache::memory_bytes()).
-constexpr std::uint64_t kMaxCacheEntries = 4u << 20;
-constexpr double kMaxLeeway = 86400;               // a day: more would make exp meaningless
-constexpr double kMaxAge = 10 * 366 * 86400.0;     // ten years
-constexpr double kMaxStaleness = 7 * 86400.0;      // a week
-constexpr double kMaxRevocationWait = 300;         // five minutes at start-up
-constexpr std::uint64_t kMaxJsonDepthLimit = 256;  // JWTs nest a few levels; simdjson caps 1024
-constexpr std::uint64_t kMinRsaBitsFloor = 1024;   // signing_key::generate's range
+// Sizes, leeway, max age and staleness are bounded by the engine's own limits (engine/verifier.h,
+// engine/time_rules.h: validate_options() refuses anything past them).
+constexpr double kMaxRevocationWait = 300;  // five minutes at start-up
+// Past a few hundred keys a cap stops being one (a garbage token would cost ~0.25 ms per ES256
+// key).
+constexpr std::uint64_t kMaxKeysTriedFlag = 1024;
+constexpr std::uint64_t kMinRsaBitsFloor = 1024;  // signing_key::generate's range
 constexpr std::uint64_t kMinRsaBitsCeiling = 16384;
 
 // Registered claims --require accepts (RFC 7519 §4.1); anything else needs --require-claim, so a
@@ -81,6 +80,7 @@ struct verify_options {
   bool ignore_aud_when_unconfigured = false;
   bool plain_jws = false;
   std::string cache_algs;
+  std::size_t max_keys_tried = verifier_options{}.max_keys_tried;
   std::vector<std::string> tokens;
 };
 
@@ -144,10 +144,11 @@ void format_result(const std::string& token, const verify_result& r, std::string
 
 // The line for a token the input reader dropped as longer than --max-bytes (it never reached the
 // verifier): the members format_result() writes for a too_large result.
-void format_oversized(const fingerprint_text& fp, std::string& out) {
+void format_oversized(const fingerprint_text& fp, std::size_t max_bytes, std::string& out) {
   out += R"({"valid":false,"error":"too_large","alg":null,"kid":null,"sub":null,"fingerprint":)";
   append_json_string(out, view(fp));
-  out += "}";
+  out += R"(,"detail":"the line is longer than --max-bytes ()" + std::to_string(max_bytes) +
+         R"( bytes); it was not read further"})";
 }
 
 // Loads every key source named on the command line. On failure prints the reason and returns null.
@@ -249,6 +250,7 @@ int run_verify(const verify_options& o) {
   vo.max_token_bytes = o.max_bytes;
   vo.max_json_depth = o.max_json_depth;
   vo.min_rsa_bits = o.min_rsa_bits;
+  vo.max_keys_tried = o.max_keys_tried;
   vo.payload_is_jwt = !o.plain_jws;
   vo.claims.leeway_seconds = o.leeway;
   vo.claims.max_age_seconds = o.max_age;
@@ -301,6 +303,8 @@ int run_verify(const verify_options& o) {
     vo.claims.revocation_max_staleness_seconds = o.revocation_max_staleness;
     vo.claims.revocation_fail_closed = o.revocation_fail_closed;
   }
+  // The flags are range-checked already; the engine's own check is the last word (same limits).
+  if (std::string why; validate_options(vo, &why) != status::ok) return fail(sanitized(why));
   const verifier v(keys, vo);
 
   // Input: one token per line, lines over --max-bytes dropped while reading.
@@ -338,7 +342,7 @@ int run_verify(const verify_options& o) {
           const input_token& in = inputs[i];
           if (in.too_large) {
             statuses[i] = status::too_large;
-            if (!o.summary) format_oversized(in.fingerprint, lines[i]);
+            if (!o.summary) format_oversized(in.fingerprint, o.max_bytes, lines[i]);
             continue;
           }
           v.verify(in.token, r);
@@ -407,6 +411,7 @@ int run_verify(const verify_options& o) {
              ",\"invalidations\":" + std::to_string(c.invalidations) +
              ",\"collisions_rejected\":" + std::to_string(c.collisions_rejected) + "}";
     }
+    out += ",\"key_search_capped\":" + std::to_string(v.key_search_capped());
     out += "}\n";
   } else {
     std::size_t total = 0;
@@ -440,6 +445,11 @@ verb add_verify(CLI::App& app) {
                   "Smallest accepted RSA modulus; smaller keys give key_too_small")
       ->capture_default_str()
       ->check(count_in(kMinRsaBitsFloor, kMinRsaBitsCeiling));
+  cmd->add_option("--max-keys-tried", o->max_keys_tried,
+                  "Most signature checks per token: keys tried without a kid, or sharing one "
+                  "(more fitting keys left untried: key_not_found, counted in --summary)")
+      ->capture_default_str()
+      ->check(count_in(1, kMaxKeysTriedFlag));
   // Token shape.
   cmd->add_option("--algs", o->algs, "Allowed algorithms, e.g. RS256,ES256 (case-sensitive)")
       ->required();
@@ -463,13 +473,13 @@ verb add_verify(CLI::App& app) {
                     "RFC 7519 section 4.1.3)");
   CLI::Option* leeway = cmd->add_option("--leeway", o->leeway, "Clock leeway in seconds")
                             ->capture_default_str()
-                            ->check(seconds_in(0, kMaxLeeway));
+                            ->check(seconds_in(0, kMaxLeewaySeconds));
   cmd->add_option("--now", o->now, "Use this Unix time instead of the system clock")
       ->check(seconds_in(0, static_cast<double>(kMaxUnixTime)));
   CLI::Option* max_age =
       cmd->add_option("--max-age", o->max_age,
                       "Reject tokens whose iat is older than S seconds (too_old); iat required")
-          ->check(seconds_in(0, kMaxAge));
+          ->check(seconds_in(0, kMaxAgeLimitSeconds));
   CLI::Option* require =
       cmd->add_option("--require", o->require,
                       "Comma list of registered claims that must be present: exp,nbf,"
@@ -491,7 +501,7 @@ verb add_verify(CLI::App& app) {
   cmd->add_option("--revocation-max-staleness", o->revocation_max_staleness,
                   "Seconds the revocation list may go without a sync before the policy applies")
       ->capture_default_str()
-      ->check(seconds_in(0, kMaxStaleness));
+      ->check(seconds_in(0, kMaxRevocationStalenessSeconds));
   cmd->add_flag("--revocation-fail-closed", o->revocation_fail_closed,
                 "Reject tokens with a jti while the revocation list is stale (default: accept)");
   cmd->add_option("--revocation-wait", o->revocation_wait,
