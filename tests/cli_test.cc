@@ -554,6 +554,28 @@ TEST_F(CliHardeningTest, KeygenForceWritesFreshFilesAndNeverFollowsSymlinks) {
   EXPECT_FALSE(fs::exists(path(other + ".private.jwk.json")));
 }
 
+// Item 13, the memory bound itself: a 300 MB line is rejected within a 250 MB address space.
+// Before, the CLI held all of stdin (and a copy of each line) in memory, so it died of bad_alloc.
+TEST_F(CliHardeningTest, OverlongLineIsReadInBoundedMemory) {
+#if JWTX_TEST_SHADOW_SANITIZER
+  GTEST_SKIP() << "address space limits do not work under ASan/TSan/MSan";
+#else
+  const std::string kid = keygen("ES256");
+  const auto tokens = mint({"--key", path(kid + ".private.jwk.json"), "--exp-in", "600"});
+  ASSERT_EQ(tokens.size(), 1u);
+  const std::string huge(300u << 20, 'A');
+  run_result r = run_limited("ulimit -v 250000;", verify_with("ES256", kid, {}),
+                             huge + "\n" + tokens[0] + "\n");
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  const auto lines = lines_of(r.out);
+  ASSERT_EQ(lines.size(), 2u) << r.err;
+  simdjson::dom::parser parser;
+  EXPECT_EQ(str(parse_line(parser, lines[0]), "error"), "too_large");
+  EXPECT_EQ(str(parse_line(parser, lines[0]), "fingerprint"), fp(huge));
+  EXPECT_EQ(str(parse_line(parser, lines[1]), "error"), "ok");
+#endif
+}
+
 // Item 13: a line over --max-bytes is too_large while reading, named by its own fingerprint (of the
 // token after "Bearer " / '\r' stripping), and the next line is still verified.
 TEST_F(CliHardeningTest, OverlongLineIsTooLargeWithItsOwnFingerprint) {
