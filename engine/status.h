@@ -45,8 +45,8 @@ enum class status : std::uint8_t {
   claim_type,         // a registered claim has the wrong JSON type (e.g. "exp":"soon")
   revoked,            // jti is in the revocation set
   // Key loading (key_set::from_jwks / from_pem / from_hmac_secret).
-  key_invalid,      // a key is malformed: missing/ill-typed members, point not on curve, bad PEM
-  key_set_invalid,  // the set as a whole is unsafe: duplicate kid, private keys, mixed symmetric
+  key_invalid,      // a key is malformed: ill-typed members, point off the curve, small order, PEM
+  key_set_invalid,  // the set as a whole is unusable: private keys, mixed symmetric, no usable key
   internal_error,   // BoringSSL failed unexpectedly (allocation failure); never expected
   // Appended later (values are stable, so new outcomes go at the end).
   revocation_unavailable,  // fail-closed: the token has a jti and the revocation list is too old
