@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/base64url/base64url.h"
+#include "engine/jws/base64url/base64url.h"
 
 namespace {
 

@@ -32,9 +32,9 @@
 #include <vector>
 
 #include "bench/bench_options.h"
-#include "engine/algorithm.h"
-#include "engine/base64url/base64url.h"
-#include "engine/key_set.h"
+#include "engine/jws/algorithm.h"
+#include "engine/jws/base64url/base64url.h"
+#include "engine/keys/key_set.h"
 #include "engine/policy.h"
 #include "engine/signer.h"
 #include "engine/status.h"

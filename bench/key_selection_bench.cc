@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "bench/bench_options.h"
-#include "engine/key_set.h"
+#include "engine/keys/key_set.h"
 #include "engine/signer.h"
 #include "engine/verifier.h"
 

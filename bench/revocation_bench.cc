@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/revocation.h"
+#include "engine/revocation/revocation.h"
 
 namespace {
 

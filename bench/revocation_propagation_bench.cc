@@ -18,8 +18,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/redis_revocation.h"
-#include "engine/revocation.h"
+#include "engine/revocation/redis_revocation.h"
+#include "engine/revocation/revocation.h"
 #include "tests/redis_server.h"
 
 namespace {

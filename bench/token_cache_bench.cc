@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/token_cache.h"
+#include "engine/runtime/token_cache.h"
 
 namespace {
 

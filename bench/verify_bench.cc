@@ -49,17 +49,17 @@
 #include <vector>
 
 #include "bench/bench_options.h"
-#include "engine/algorithm.h"
-#include "engine/base64url/base64url.h"
-#include "engine/claims.h"
-#include "engine/header.h"
-#include "engine/json_rules.h"
-#include "engine/key_set.h"
+#include "engine/jws/algorithm.h"
+#include "engine/jws/base64url/base64url.h"
+#include "engine/jws/claims.h"
+#include "engine/jws/header.h"
+#include "engine/jws/json_rules.h"
+#include "engine/jws/signature.h"
+#include "engine/jws/token_view.h"
+#include "engine/keys/key_set.h"
 #include "engine/policy.h"
-#include "engine/signature.h"
 #include "engine/signer.h"
 #include "engine/status.h"
-#include "engine/token_view.h"
 #include "engine/verifier.h"
 
 namespace {

@@ -21,8 +21,8 @@
 #include <vector>
 
 #include "bench/bench_options.h"
-#include "engine/key_set.h"
-#include "engine/revocation.h"
+#include "engine/keys/key_set.h"
+#include "engine/revocation/revocation.h"
 #include "engine/signer.h"
 #include "engine/verifier.h"
 

@@ -2,7 +2,7 @@
 
 #include <ctime>
 
-#include "engine/revocation.h"
+#include "engine/revocation/revocation.h"
 
 namespace jwtx {
 

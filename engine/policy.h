@@ -20,7 +20,7 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/claims.h"
+#include "engine/jws/claims.h"
 #include "engine/status.h"
 #include "engine/time_rules.h"
 

@@ -22,9 +22,9 @@
 #include <cstring>
 #include <utility>
 
-#include "engine/base64url/base64url.h"
-#include "engine/boringssl_names.h"
 #include "engine/json_writer.h"
+#include "engine/jws/base64url/base64url.h"
+#include "engine/jws/boringssl_names.h"
 
 namespace jwtx {
 

@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/algorithm.h"
+#include "engine/jws/algorithm.h"
 
 namespace jwtx {
 

@@ -3,14 +3,14 @@
 #include <algorithm>
 #include <cstring>
 
-#include "engine/base64url/base64url.h"
-#include "engine/header.h"
-#include "engine/json_rules.h"
-#include "engine/key_set.h"
-#include "engine/revocation.h"
-#include "engine/signature.h"
+#include "engine/jws/base64url/base64url.h"
+#include "engine/jws/header.h"
+#include "engine/jws/json_rules.h"
+#include "engine/jws/signature.h"
+#include "engine/jws/token_view.h"
+#include "engine/keys/key_set.h"
+#include "engine/revocation/revocation.h"
 #include "engine/time_rules.h"
-#include "engine/token_view.h"
 
 namespace jwtx {
 
@@ -278,7 +278,7 @@ bool verifier::verify_from_cache(const cache_key& key, double now,
   v.leeway_seconds = options_.claims.leeway_seconds;
   v.max_age_seconds = options_.claims.max_age_seconds;
   // Held to the end: the revocation check below then nests inside this RCU read section, which
-  // costs a counter instead of a second announcement (engine/rcu.h).
+  // costs a counter instead of a second announcement (engine/runtime/rcu.h).
   const key_store::snapshot keys = keys_->read();
   v.generation = keys->generation();
   if (!cache_->lookup(key, v, &s.cached)) return false;

@@ -34,13 +34,13 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/algorithm.h"
-#include "engine/claims.h"
 #include "engine/fingerprint.h"
-#include "engine/key_store.h"
+#include "engine/jws/algorithm.h"
+#include "engine/jws/claims.h"
+#include "engine/keys/key_store.h"
 #include "engine/policy.h"
+#include "engine/runtime/token_cache.h"
 #include "engine/status.h"
-#include "engine/token_cache.h"
 
 namespace jwtx {
 

@@ -9,7 +9,7 @@
 #include <memory>
 #include <string_view>
 
-#include "engine/base64url/base64url.h"
+#include "engine/jws/base64url/base64url.h"
 
 namespace {
 

@@ -20,8 +20,8 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/revocation.h"
-#include "engine/token_cache.h"
+#include "engine/revocation/revocation.h"
+#include "engine/runtime/token_cache.h"
 
 namespace {
 

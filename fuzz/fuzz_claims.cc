@@ -23,9 +23,9 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/claims.h"
-#include "engine/header.h"
-#include "engine/json_rules.h"
+#include "engine/jws/claims.h"
+#include "engine/jws/header.h"
+#include "engine/jws/json_rules.h"
 #include "engine/policy.h"
 #include "engine/status.h"
 #include "engine/time_rules.h"

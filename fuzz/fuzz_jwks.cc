@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/key_set.h"
+#include "engine/keys/key_set.h"
 #include "engine/status.h"
 
 namespace {

@@ -16,15 +16,15 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/algorithm.h"
-#include "engine/base64url/base64url.h"
 #include "engine/fingerprint.h"
-#include "engine/key_set.h"
-#include "engine/signature.h"
+#include "engine/jws/algorithm.h"
+#include "engine/jws/base64url/base64url.h"
+#include "engine/jws/signature.h"
+#include "engine/jws/token_view.h"
+#include "engine/keys/key_set.h"
+#include "engine/runtime/token_cache.h"
 #include "engine/signer.h"
 #include "engine/status.h"
-#include "engine/token_cache.h"
-#include "engine/token_view.h"
 #include "engine/verifier.h"
 
 namespace {

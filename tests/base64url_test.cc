@@ -4,7 +4,7 @@
 //
 // Inputs and outputs live at the very end of a mapping followed by an inaccessible guard page,
 // so a kernel that reads past in.size() or writes past decoded_size() crashes the test.
-#include "engine/base64url/base64url.h"
+#include "engine/jws/base64url/base64url.h"
 
 #include <gtest/gtest.h>
 #include <simdjson.h>

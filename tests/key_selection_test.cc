@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/key_set.h"
+#include "engine/keys/key_set.h"
 #include "engine/verifier.h"
 #include "tests/test_support.h"
 

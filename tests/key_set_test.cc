@@ -1,5 +1,5 @@
 // Key loading rules: JWKS, PEM, HMAC secrets, and whole-set rules.
-#include "engine/key_set.h"
+#include "engine/keys/key_set.h"
 
 #include <gtest/gtest.h>
 #include <openssl/bio.h>

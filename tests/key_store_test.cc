@@ -1,5 +1,5 @@
 // Rotation: publishing a new key set while verifications continue.
-#include "engine/key_store.h"
+#include "engine/keys/key_store.h"
 
 #include <gtest/gtest.h>
 

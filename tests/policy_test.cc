@@ -16,9 +16,9 @@
 #include <string>
 #include <vector>
 
-#include "engine/revocation.h"
+#include "engine/revocation/revocation.h"
+#include "engine/runtime/token_cache.h"
 #include "engine/time_rules.h"
-#include "engine/token_cache.h"
 #include "engine/verifier.h"
 #include "tests/test_support.h"
 

@@ -2,7 +2,7 @@
 // test): endpoint parsing, the channel message format, the feed's load / pub-sub / reconnect
 // behaviour, the publisher's retries, and `jwtx revoke` end to end. No skips: a machine without
 // redis-server fails here (scripts/deps.sh installs it).
-#include "engine/redis_revocation.h"
+#include "engine/revocation/redis_revocation.h"
 
 #include <gtest/gtest.h>
 
@@ -20,7 +20,7 @@
 #include <thread>
 #include <vector>
 
-#include "engine/revocation.h"
+#include "engine/revocation/revocation.h"
 #include "engine/verifier.h"
 #include "tests/redis_server.h"
 #include "tests/slow_redis.h"

@@ -33,7 +33,7 @@
 #include <thread>
 #include <vector>
 
-#include "engine/redis_revocation.h"
+#include "engine/revocation/redis_revocation.h"
 
 extern char** environ;
 

@@ -1,6 +1,6 @@
 // revocation_set: exact answers behind the Bloom filter, exp bookkeeping, freshness, and lock-free
 // readers racing writers (suites named Revocation* run under TSan, scripts/sanitize.sh).
-#include "engine/revocation.h"
+#include "engine/revocation/revocation.h"
 
 #include <gtest/gtest.h>
 
@@ -11,8 +11,8 @@
 #include <thread>
 #include <vector>
 
-#include "engine/key_store.h"
-#include "engine/rcu.h"
+#include "engine/keys/key_store.h"
+#include "engine/runtime/rcu.h"
 #include "engine/verifier.h"
 #include "tests/test_support.h"
 

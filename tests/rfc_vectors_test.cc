@@ -11,9 +11,9 @@
 #include <string>
 #include <string_view>
 
-#include "engine/algorithm.h"
-#include "engine/base64url/base64url.h"
-#include "engine/key_set.h"
+#include "engine/jws/algorithm.h"
+#include "engine/jws/base64url/base64url.h"
+#include "engine/keys/key_set.h"
 #include "engine/policy.h"
 #include "engine/status.h"
 #include "engine/verifier.h"

@@ -6,7 +6,7 @@
 #include <sstream>
 #include <string>
 
-#include "engine/algorithm.h"
+#include "engine/jws/algorithm.h"
 
 namespace jwtx {
 namespace {

@@ -6,8 +6,8 @@
 #include <string>
 #include <string_view>
 
-#include "engine/base64url/base64url.h"
-#include "engine/key_set.h"
+#include "engine/jws/base64url/base64url.h"
+#include "engine/keys/key_set.h"
 #include "engine/signer.h"
 #include "engine/verifier.h"
 

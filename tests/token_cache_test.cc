@@ -1,5 +1,5 @@
 // Verified-token cache: exact-token hits, every reason to miss, collisions, eviction, concurrency.
-#include "engine/token_cache.h"
+#include "engine/runtime/token_cache.h"
 
 #include <gtest/gtest.h>
 

@@ -7,9 +7,9 @@
 #include <thread>
 #include <vector>
 
-#include "engine/key_set.h"
-#include "engine/revocation.h"
-#include "engine/token_cache.h"
+#include "engine/keys/key_set.h"
+#include "engine/revocation/revocation.h"
+#include "engine/runtime/token_cache.h"
 #include "engine/verifier.h"
 #include "tests/test_support.h"
 

@@ -7,7 +7,7 @@
 #include <random>
 #include <string>
 
-#include "engine/revocation.h"
+#include "engine/revocation/revocation.h"
 #include "tests/test_support.h"
 
 namespace jwtx {

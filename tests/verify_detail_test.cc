@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/revocation.h"
+#include "engine/revocation/revocation.h"
 #include "engine/verifier.h"
 #include "tests/test_support.h"
 

@@ -27,9 +27,9 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/algorithm.h"
-#include "engine/key_set.h"
-#include "engine/signature.h"
+#include "engine/jws/algorithm.h"
+#include "engine/jws/signature.h"
+#include "engine/keys/key_set.h"
 #include "engine/status.h"
 #include "engine/verifier.h"
 

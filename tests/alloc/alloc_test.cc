@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/revocation.h"
+#include "engine/revocation/revocation.h"
 #include "tests/test_support.h"
 
 extern "C" {
@@ -167,8 +167,8 @@ TEST(Allocation, RsaVerifyAllocatesNoMoreThanTheRawPrimitive) {
   }
 }
 
-// revocation_set::contains (engine/revocation.h): after the calling thread's first RCU read,
-// lookups of present and absent jtis, and of the empty set, allocate nothing.
+// revocation_set::contains (engine/revocation/revocation.h): after the calling thread's first RCU
+// read, lookups of present and absent jtis, and of the empty set, allocate nothing.
 TEST(Allocation, RevocationContainsAllocatesNothing) {
   revocation_set empty;
   revocation_set s;

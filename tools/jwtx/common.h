@@ -19,8 +19,8 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/algorithm.h"
 #include "engine/json_writer.h"
+#include "engine/jws/algorithm.h"
 #include "engine/time_rules.h"
 #include "engine/verifier.h"
 

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/base64url/base64url.h"
 #include "engine/fingerprint.h"
+#include "engine/jws/base64url/base64url.h"
 #include "engine/verifier.h"
 #include "tools/jwtx/common.h"
 #include "tools/jwtx/token_input.h"

@@ -14,8 +14,8 @@
 #include <system_error>
 #include <vector>
 
-#include "engine/algorithm.h"
-#include "engine/base64url/base64url.h"
+#include "engine/jws/algorithm.h"
+#include "engine/jws/base64url/base64url.h"
 #include "engine/signer.h"
 #include "tools/jwtx/common.h"
 

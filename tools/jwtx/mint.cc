@@ -10,7 +10,7 @@
 #include <optional>
 #include <string>
 
-#include "engine/algorithm.h"
+#include "engine/jws/algorithm.h"
 #include "engine/signer.h"
 #include "tools/jwtx/common.h"
 

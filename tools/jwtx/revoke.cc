@@ -1,6 +1,6 @@
-// `jwtx revoke`: revokes one jti fleet-wide through Redis (engine/redis_revocation.h): adds it to
-// the fleet's sorted set and publishes it on the channel every verifier's feed listens to.
-// Retries while Redis is unreachable, up to --timeout. Prints one JSON line on success:
+// `jwtx revoke`: revokes one jti fleet-wide through Redis (engine/revocation/redis_revocation.h):
+// adds it to the fleet's sorted set and publishes it on the channel every verifier's feed listens
+// to. Retries while Redis is unreachable, up to --timeout. Prints one JSON line on success:
 // {"revoked":true,"jti":..,"exp":..,"redis":"host:port/key","attempts":N}. It takes a jti, never
 // a token, and refuses an argument that looks like a whole token so that none lands in shell
 // history, logs or Redis.
@@ -19,7 +19,7 @@
 #include <optional>
 #include <string>
 
-#include "engine/redis_revocation.h"
+#include "engine/revocation/redis_revocation.h"
 #include "tools/jwtx/common.h"
 
 namespace jwtx::cli {

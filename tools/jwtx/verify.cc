@@ -13,15 +13,15 @@
 #include <thread>
 #include <vector>
 
-#include "engine/algorithm.h"
 #include "engine/fingerprint.h"
-#include "engine/key_set.h"
+#include "engine/jws/algorithm.h"
+#include "engine/keys/key_set.h"
 #include "engine/policy.h"
-#include "engine/rcu.h"
-#include "engine/redis_revocation.h"
-#include "engine/revocation.h"
+#include "engine/revocation/redis_revocation.h"
+#include "engine/revocation/revocation.h"
+#include "engine/runtime/rcu.h"
+#include "engine/runtime/token_cache.h"
 #include "engine/status.h"
-#include "engine/token_cache.h"
 #include "engine/verifier.h"
 #include "tools/jwtx/common.h"
 #include "tools/jwtx/token_input.h"
@@ -30,11 +30,11 @@ namespace jwtx::cli {
 namespace {
 
 // Bounds of the numeric flags (each refused with exit 2 outside its range).
-// Verifier threads: half the engine's RCU reader slots (engine/rcu.h). Threads past the slot table
-// share one overflow counter that every publisher (key rotation, the revocation feed) must see at
-// zero, so a CLI that filled the table could starve the feed; half leaves room for the feed, the
-// main thread and any other reader, and is far past the point where more threads help a 2..64-core
-// machine. `--threads 0` (one per CPU) is capped the same way.
+// Verifier threads: half the engine's RCU reader slots (engine/runtime/rcu.h). Threads past the
+// slot table share one overflow counter that every publisher (key rotation, the revocation feed)
+// must see at zero, so a CLI that filled the table could starve the feed; half leaves room for the
+// feed, the main thread and any other reader, and is far past the point where more threads help
+// a 2..64-core machine. `--threads 0` (one per CPU) is capped the same way.
 constexpr unsigned kMaxThreads = static_cast<unsigned>(kRcuSlots / 2);
 // Sizes, leeway, max age and staleness are bounded by the engine's own limits (engine/verifier.h,
 // engine/time_rules.h: validate_options() refuses anything past them).

@@ -1,4 +1,4 @@
-#include "engine/algorithm.h"
+#include "engine/jws/algorithm.h"
 
 #include <array>
 

@@ -1,7 +1,7 @@
 // Scalar base64url kernel: the reference every vector kernel is tested against.
 #include <array>
 
-#include "engine/base64url/kernels.h"
+#include "engine/jws/base64url/kernels.h"
 
 namespace jwtx::base64url::detail {
 namespace {

@@ -1,4 +1,4 @@
-#include "engine/claims.h"
+#include "engine/jws/claims.h"
 
 #include <cmath>
 

@@ -61,7 +61,7 @@
 #include <optional>
 #include <string_view>
 
-#include "engine/algorithm.h"
+#include "engine/jws/algorithm.h"
 
 namespace jwtx {
 

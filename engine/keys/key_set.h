@@ -46,7 +46,7 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/algorithm.h"
+#include "engine/jws/algorithm.h"
 #include "engine/status.h"
 
 struct rsa_st;

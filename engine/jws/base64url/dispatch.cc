@@ -6,7 +6,7 @@
 #include <atomic>
 #include <cstdlib>
 
-#include "engine/base64url/kernels.h"
+#include "engine/jws/base64url/kernels.h"
 
 namespace jwtx::base64url {
 namespace {

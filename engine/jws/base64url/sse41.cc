@@ -14,7 +14,7 @@
 // Encode, per 12-byte group: pshufb each 3 bytes into a dword as [b1 b0 b2 b1], cut the four
 // 6-bit fields into bytes with one 16-bit high multiply and one low multiply, then map 0..63 to
 // ASCII by adding an offset chosen by the value's range.
-#include "engine/base64url/kernels.h"
+#include "engine/jws/base64url/kernels.h"
 
 #if defined(JWTX_BASE64URL_X86)
 #include <immintrin.h>

@@ -9,7 +9,7 @@
 
 #include <string_view>
 
-#include "engine/algorithm.h"
+#include "engine/jws/algorithm.h"
 #include "engine/status.h"
 
 namespace jwtx {

@@ -1,4 +1,4 @@
-#include "engine/token_view.h"
+#include "engine/jws/token_view.h"
 
 #include <cstring>
 

@@ -1,4 +1,4 @@
-#include "engine/signature.h"
+#include "engine/jws/signature.h"
 
 #include <openssl/bn.h>
 #include <openssl/curve25519.h>
@@ -13,8 +13,8 @@
 #include <openssl/rsa.h>
 #include <openssl/sha.h>
 
-#include "engine/boringssl_names.h"
-#include "engine/hmac_state.h"
+#include "engine/jws/boringssl_names.h"
+#include "engine/jws/hmac_state.h"
 
 namespace jwtx {
 

@@ -10,7 +10,7 @@
 // Encode: vpermb spreads each 3 bytes into a dword as [b1 b0 b2 b1], vpmultishiftqb extracts
 // the four 6-bit fields (bit offsets 10, 4, 22, 16 within the dword) and vpermb maps 0..63 to
 // the alphabet.
-#include "engine/base64url/kernels.h"
+#include "engine/jws/base64url/kernels.h"
 
 #if defined(JWTX_BASE64URL_AVX512)
 // GCC 12's _mm512_undefined_epi32() (used inside vpermb & co.) trips -Wmaybe-uninitialized

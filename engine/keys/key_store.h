@@ -1,10 +1,10 @@
 // jwtx::key_store — the currently published key_set, swapped atomically during rotation.
 //
-// Readers never take a lock: read() enters an RCU read-side section (engine/rcu.h: the thread
-// announces the epoch it entered at in its own slot) and loads the pointer. publish() swaps the
-// pointer, then waits until every reader that could still hold the old set has left, and only then
-// drops it. Readers are wait-free and allocate nothing after their thread's first read; writers
-// (rare: rotation) wait.
+// Readers never take a lock: read() enters an RCU read-side section (engine/runtime/rcu.h: the
+// thread announces the epoch it entered at in its own slot) and loads the pointer. publish() swaps
+// the pointer, then waits until every reader that could still hold the old set has left, and only
+// then drops it. Readers are wait-free and allocate nothing after their thread's first read;
+// writers (rare: rotation) wait.
 //
 // Thread-safety: read() from any number of threads; publish() from any thread (publishers swap
 // under a mutex that readers never touch, then wait for readers without holding it).
@@ -15,8 +15,8 @@
 
 #include <memory>
 
-#include "engine/key_set.h"
-#include "engine/rcu.h"
+#include "engine/keys/key_set.h"
+#include "engine/runtime/rcu.h"
 
 namespace jwtx {
 

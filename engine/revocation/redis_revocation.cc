@@ -1,4 +1,4 @@
-#include "engine/redis_revocation.h"
+#include "engine/revocation/redis_revocation.h"
 
 #include <hiredis/hiredis.h>
 #include <poll.h>

@@ -7,7 +7,7 @@
 #include <memory>
 #include <string_view>
 
-#include "engine/algorithm.h"
+#include "engine/jws/algorithm.h"
 
 namespace jwtx::detail {
 

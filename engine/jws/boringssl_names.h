@@ -6,7 +6,7 @@
 
 #include <cstddef>
 
-#include "engine/algorithm.h"
+#include "engine/jws/algorithm.h"
 
 namespace jwtx::detail {
 

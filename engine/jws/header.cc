@@ -1,4 +1,4 @@
-#include "engine/header.h"
+#include "engine/jws/header.h"
 
 namespace jwtx {
 namespace {

@@ -1,4 +1,4 @@
-#include "engine/token_cache.h"
+#include "engine/runtime/token_cache.h"
 
 #include <openssl/mem.h>
 #include <openssl/rand.h>
@@ -12,7 +12,7 @@
 #include <thread>
 #include <type_traits>
 
-#include "engine/rcu.h"
+#include "engine/runtime/rcu.h"
 #include "engine/time_rules.h"
 
 namespace jwtx {
@@ -95,7 +95,7 @@ void bump(std::atomic<std::uint64_t>& counter) noexcept {
 
 // Reader-side counters (every lookup bumps one) are striped by thread, like revocation_set's:
 // two cores hitting the cache would otherwise bounce one counter line between them on every
-// lookup. The stripe is the thread's RCU slot (engine/rcu.h), unique among live threads.
+// lookup. The stripe is the thread's RCU slot (engine/runtime/rcu.h), unique among live threads.
 constexpr std::size_t kStripes = 64;
 std::size_t my_stripe() noexcept { return rcu_thread_index() % kStripes; }
 

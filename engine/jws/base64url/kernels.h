@@ -12,7 +12,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "engine/base64url/base64url.h"
+#include "engine/jws/base64url/base64url.h"
 
 // x86-64 kernels are compiled with per-function target attributes, so the library itself still
 // runs on a baseline (SSE2) x86-64 CPU; dispatch.cc only selects a kernel CPUID allows.

@@ -33,7 +33,7 @@
 #include <thread>
 #include <vector>
 
-#include "engine/revocation.h"
+#include "engine/revocation/revocation.h"
 
 namespace jwtx {
 

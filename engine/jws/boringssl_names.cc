@@ -1,4 +1,4 @@
-#include "engine/boringssl_names.h"
+#include "engine/jws/boringssl_names.h"
 
 #include <openssl/digest.h>
 #include <openssl/nid.h>

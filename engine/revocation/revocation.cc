@@ -1,4 +1,4 @@
-#include "engine/revocation.h"
+#include "engine/revocation/revocation.h"
 
 #include <openssl/rand.h>
 #include <openssl/siphash.h>
@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-#include "engine/rcu.h"
+#include "engine/runtime/rcu.h"
 
 namespace jwtx {
 namespace {

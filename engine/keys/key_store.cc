@@ -1,4 +1,4 @@
-#include "engine/key_store.h"
+#include "engine/keys/key_store.h"
 
 #include <utility>
 

@@ -18,8 +18,8 @@
 #include <cstdint>
 #include <string_view>
 
-#include "engine/algorithm.h"
-#include "engine/key_set.h"
+#include "engine/jws/algorithm.h"
+#include "engine/keys/key_set.h"
 #include "engine/status.h"
 
 namespace jwtx {

@@ -1,4 +1,4 @@
-#include "engine/json_rules.h"
+#include "engine/jws/json_rules.h"
 
 #include <algorithm>
 #include <cstdint>

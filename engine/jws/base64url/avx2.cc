@@ -7,7 +7,7 @@
 // take one 128-bit step, the rest (< 16) go to decode_scalar.
 //
 // Encode loads 12 bytes into each lane (24 per step) and runs the sse41.cc encode steps.
-#include "engine/base64url/kernels.h"
+#include "engine/jws/base64url/kernels.h"
 
 #if defined(JWTX_BASE64URL_X86)
 #include <immintrin.h>

@@ -1,4 +1,4 @@
-#include "engine/rcu.h"
+#include "engine/runtime/rcu.h"
 
 #include <array>
 #include <cstdint>

@@ -1,4 +1,4 @@
-#include "engine/key_set.h"
+#include "engine/keys/key_set.h"
 
 #include <openssl/bn.h>
 #include <openssl/bytestring.h>
@@ -18,11 +18,11 @@
 #include <cstring>
 #include <vector>
 
-#include "engine/base64url/base64url.h"
-#include "engine/boringssl_names.h"
-#include "engine/hmac_state.h"
-#include "engine/json_rules.h"
 #include "engine/json_writer.h"
+#include "engine/jws/base64url/base64url.h"
+#include "engine/jws/boringssl_names.h"
+#include "engine/jws/hmac_state.h"
+#include "engine/jws/json_rules.h"
 
 namespace jwtx {
 
