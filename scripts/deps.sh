@@ -3,7 +3,7 @@
 # Usage: scripts/deps.sh [extra-package ...]
 set -euo pipefail
 packages=(cmake ninja-build g++ pkg-config android-libboringssl-dev libsimdjson-dev libcli11-dev
-          libgtest-dev libbenchmark-dev redis-server libhiredis-dev "$@")
+          libgtest-dev libbenchmark-dev redis-server libhiredis-dev libtbb-dev "$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "engine/revocation/revocation.h"
+#include "engine/runtime/mpmc_ring.h"
 #include "tests/test_support.h"
 
 extern "C" {
@@ -190,6 +191,31 @@ TEST(Allocation, RevocationContainsAllocatesNothing) {
   t_counting = false;
   EXPECT_EQ(g_allocations.load(), 0);
   EXPECT_EQ(found, 10000);
+}
+
+// engine/runtime/mpmc_ring.h: once constructed, pushes (including refused ones on a full ring)
+// and pops allocate nothing — the guarantee the pipeline's submit path relies on.
+TEST(Allocation, MpmcRingPushPopAllocateNothing) {
+  struct slot {
+    const char* token;
+    std::size_t size;
+    std::uint64_t id;
+  };
+  static_assert(std::is_trivially_copyable_v<slot>);
+  mpmc_ring<slot> ring(64);
+  slot out{};
+  std::size_t pushed = 0, refused = 0, popped = 0;
+  g_allocations = 0;
+  t_counting = true;
+  for (std::uint64_t i = 0; i < 10000; ++i) {
+    for (int k = 0; k < 70; ++k) (ring.try_push(slot{"t", 1, i}) ? pushed : refused)++;
+    while (ring.try_pop(out)) ++popped;
+  }
+  t_counting = false;
+  EXPECT_EQ(g_allocations.load(), 0);
+  EXPECT_EQ(pushed, 10000u * 64);
+  EXPECT_EQ(refused, 10000u * 6);
+  EXPECT_EQ(popped, pushed);
 }
 
 // Cache hits (engine/verifier.h): no allocation for any algorithm — RS256 too, which allocates
