@@ -67,6 +67,8 @@ class mpmc_ring {
   static_assert(std::is_nothrow_move_assignable_v<T>,
                 "mpmc_ring: T's move assignment must be noexcept");
   static_assert(std::is_nothrow_destructible_v<T>, "mpmc_ring: T's destructor must be noexcept");
+  // Lock-free claim: a counter that fell back to a lock inside std::atomic would break it.
+  static_assert(std::atomic<std::size_t>::is_always_lock_free);
 
  public:
   // Largest capacity accepted (after rounding). Keeps the position arithmetic far from overflow.
