@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "engine/revocation/revocation.h"
+#include "engine/runtime/latency_histogram.h"
 #include "engine/runtime/mpmc_ring.h"
 #include "tests/test_support.h"
 
@@ -256,6 +257,29 @@ TEST(Allocation, CacheHitsAllocateNothing) {
   EXPECT_EQ(g_allocations.load(), 0);
   EXPECT_EQ(hits, 3000);
   EXPECT_EQ(revoked_hits, 1000);
+}
+
+// The pipeline records every token's latencies and status on its worker: after construction,
+// record(), add(), merge_from() and the read side allocate nothing.
+TEST(Allocation, LatencyHistogramAndStatusCountersAllocateNothing) {
+  latency_histogram h, merged;
+  status_counters c, c_merged;
+  std::uint64_t sink = 0;
+  g_allocations = 0;
+  t_counting = true;
+  for (std::uint64_t i = 0; i < 100000; ++i) {
+    h.record(i * 7919);
+    c.add(static_cast<status>(i % kStatusCount));
+  }
+  h.record(UINT64_MAX);  // the overflow path too
+  merged.merge_from(h);
+  c_merged.merge_from(c);
+  const latency_summary s = summarize(merged);
+  sink += s.p999 + c_merged.snapshot().total();
+  merged.reset();
+  t_counting = false;
+  EXPECT_EQ(g_allocations.load(), 0);
+  EXPECT_GT(sink, 0u);
 }
 
 }  // namespace
