@@ -391,7 +391,7 @@ redis_feed_stats redis_revocation_feed::stats() const noexcept {
   s.connects = counters_.connects.load(std::memory_order_relaxed);
   s.reconnects = counters_.reconnects.load(std::memory_order_relaxed);
   s.loads = counters_.loads.load(std::memory_order_relaxed);
-  s.messages = counters_.messages.load(std::memory_order_relaxed);
+  s.messages = counters_.messages.load(std::memory_order_acquire);
   s.malformed = counters_.malformed.load(std::memory_order_relaxed);
   s.errors = counters_.errors.load(std::memory_order_relaxed);
   return s;
@@ -535,10 +535,10 @@ void redis_revocation_feed::queue_message(std::string_view payload,
 
 void redis_revocation_feed::apply(std::vector<revocation_entry>* batch) {
   if (batch->empty()) return;
-  // Counted first: add_many() publishes the new snapshot with a seq_cst store, so a reader that
-  // sees the jti also sees the count (tests and operators compare the two).
-  counters_.messages.fetch_add(batch->size(), std::memory_order_relaxed);
+  // Counted after the publication, with release (stats() loads it with acquire): whoever sees the
+  // count also sees every jti it counts (tests and operators wait on the count, then look up).
   source_.add_many(*batch);
+  counters_.messages.fetch_add(batch->size(), std::memory_order_release);
   batch->clear();
 }
 

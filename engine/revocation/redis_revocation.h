@@ -95,7 +95,7 @@ struct redis_feed_stats {
   std::uint64_t connects = 0;    // sessions established (subscribed and fully loaded)
   std::uint64_t reconnects = 0;  // of those, sessions after the first
   std::uint64_t loads = 0;       // full loads applied with replace_all
-  std::uint64_t messages = 0;    // channel messages applied with add
+  std::uint64_t messages = 0;    // channel messages applied (visible to contains()) with add
   std::uint64_t malformed = 0;   // channel messages (or set members) ignored as malformed
   std::uint64_t errors = 0;      // failed attempts and lost sessions (connect, I/O, timeout, reply)
 };
