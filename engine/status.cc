@@ -41,6 +41,8 @@ constexpr std::array<std::string_view, kStatusCount> kNames = {
     "revocation_unavailable",
     "options_invalid",
     "clock_invalid",
+    "overloaded",
+    "shutting_down",
 };
 
 }  // namespace

@@ -52,9 +52,12 @@ enum class status : std::uint8_t {
   revocation_unavailable,  // fail-closed: the token has a jti and the revocation list is too old
   options_invalid,  // the verifier was built with options validate_options() refuses: every token
   clock_invalid,    // the clock returned NaN, an infinity, or a time before 1970 or after 9999
+  // The asynchronous pipeline (engine/runtime/batch_pipeline.h); never returned by verifier.
+  overloaded,     // the pipeline's queue is full: the token was not accepted (retry or shed load)
+  shutting_down,  // the pipeline was closed: the token was not accepted
 };
 
-inline constexpr int kStatusCount = static_cast<int>(status::clock_invalid) + 1;
+inline constexpr int kStatusCount = static_cast<int>(status::shutting_down) + 1;
 
 // Returns the stable snake_case name ("ok", "bad_signature", ...). Never fails.
 std::string_view status_name(status s) noexcept;

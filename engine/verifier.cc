@@ -318,6 +318,14 @@ void verifier::remember(const cache_key& key, std::uint64_t generation, double n
 }
 
 void verifier::verify(std::string_view token, verify_result& out) const noexcept {
+  run(token, out, /*cache_only=*/false);
+}
+
+bool verifier::verify_cached(std::string_view token, verify_result& out) const noexcept {
+  return run(token, out, /*cache_only=*/true);
+}
+
+bool verifier::run(std::string_view token, verify_result& out, bool cache_only) const noexcept {
   if (!out.scratch_) out.scratch_ = std::make_unique<verify_result::scratch>();
   out.reset();
   verify_result::scratch& s = *out.scratch_;
@@ -339,7 +347,7 @@ void verifier::verify(std::string_view token, verify_result& out) const noexcept
   // Refused options (decided at construction) fail every token.
   if (options_status_ != status::ok) {
     out.status_ = status::options_invalid;
-    return;
+    return true;
   }
   // 1. Size, before any other work. 2. Split, once: the cache below and the pipeline share it.
   token_view parts;
@@ -363,11 +371,12 @@ void verifier::verify(std::string_view token, verify_result& out) const noexcept
     // clock_invalid at the policy step, exactly as it would without a cache.
     if (valid_clock(now)) {
       key = cache_->key_for(token);
-      if (verify_from_cache(key, now, out)) return;
+      if (verify_from_cache(key, now, out)) return true;
     } else {
       use_cache = false;
     }
   }
+  if (cache_only) return false;
   out.status_ = [&]() -> status {
     if (!fits) {
       f.size = token.size();
@@ -463,6 +472,7 @@ void verifier::verify(std::string_view token, verify_result& out) const noexcept
   // 9. Cache: only tokens that passed everything.
   if (use_cache && out.status_ == status::ok && options_.cache_algorithms.contains(*out.alg_))
     remember(key, generation, now, out);
+  return true;
 }
 
 // --- detail() ---------------------------------------------------------------------------------

@@ -166,6 +166,12 @@ class verifier {
   verify_result verify(std::string_view token) const noexcept;
   // Same, reusing |out| (no allocation once |out| has seen a token of similar size).
   void verify(std::string_view token, verify_result& out) const noexcept;
+  // The cache step of verify() alone: returns true when the verified-token cache answered for
+  // |token| (|out| then holds exactly what verify() would have produced: a hit re-checked against
+  // the clock and revocation, or options_invalid), false on a miss or without a cache (|out| is
+  // then unspecified and the caller runs verify()). Never runs base64url, JSON or crypto. The
+  // pipeline answers a batch's cache hits this way before any signature of that batch.
+  bool verify_cached(std::string_view token, verify_result& out) const noexcept;
 
   const verifier_options& options() const noexcept { return options_; }
   key_store& keys() const noexcept { return *keys_; }
@@ -177,6 +183,8 @@ class verifier {
   }
 
  private:
+  // verify() and verify_cached(): true when |out| holds the answer.
+  bool run(std::string_view token, verify_result& out, bool cache_only) const noexcept;
   bool verify_from_cache(const cache_key& key, double now, verify_result& out) const noexcept;
   void remember(const cache_key& key, std::uint64_t generation, double now,
                 const verify_result& out) const noexcept;

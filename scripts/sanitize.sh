@@ -11,4 +11,4 @@ cmake -S . -B build-tsan -G Ninja -DJWTX_SANITIZE=thread -DJWTX_BENCH=OFF -DJWTX
   -DJWTX_WERROR=ON >/dev/null
 cmake --build build-tsan --target jwtx_tests
 TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/jwtx_tests --gtest_brief=1 \
-  --gtest_filter='Rotation*:Revocation*:Verifier/EveryAlgorithm.*:Robustness*:TokenCache*:VerifierCache*:RedisRevocation*:MpmcRing*:LatencyHistogram*:StatusCounters*'
+  --gtest_filter='Rotation*:Revocation*:Verifier/EveryAlgorithm.*:Robustness*:TokenCache*:VerifierCache*:RedisRevocation*:MpmcRing*:LatencyHistogram*:StatusCounters*:BatchPipeline*'

@@ -37,7 +37,12 @@ TEST(Status, StableNumericValuesOfDocumentedNames) {
   EXPECT_EQ(static_cast<int>(status::clock_invalid), 32);
   EXPECT_EQ(status_name(status::options_invalid), "options_invalid");
   EXPECT_EQ(status_name(status::clock_invalid), "clock_invalid");
-  EXPECT_EQ(kStatusCount, 33);
+  // Appended for issue 10 (the pipeline's backpressure and shutdown answers).
+  EXPECT_EQ(static_cast<int>(status::overloaded), 33);
+  EXPECT_EQ(static_cast<int>(status::shutting_down), 34);
+  EXPECT_EQ(status_name(status::overloaded), "overloaded");
+  EXPECT_EQ(status_name(status::shutting_down), "shutting_down");
+  EXPECT_EQ(kStatusCount, 35);
 }
 
 TEST(Status, StreamsItsName) {
