@@ -5,20 +5,26 @@
 // verify() allocates nothing, for HS*, ES* and EdDSA. BoringSSL's RSA verification allocates
 // internally (BN_CTX, the padded block); that count is measured and bounded here so any increase
 // — from jwtx or BoringSSL — is noticed.
+#include <dlfcn.h>
 #include <gtest/gtest.h>
 #include <malloc.h>
 #include <openssl/digest.h>
 #include <openssl/nid.h>
 #include <openssl/rsa.h>
 #include <openssl/sha.h>
+#include <pthread.h>
 
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
+#include <iostream>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "engine/revocation/revocation.h"
+#include "engine/runtime/batch_pipeline.h"
 #include "engine/runtime/latency_histogram.h"
 #include "engine/runtime/mpmc_ring.h"
 #include "tests/test_support.h"
@@ -33,11 +39,47 @@ void __libc_free(void*);
 
 namespace {
 thread_local bool t_counting = false;
+// Counts on every thread (the pipeline's workers too), not only the one that set t_counting.
+std::atomic<bool> g_counting_everywhere{false};
 std::atomic<long> g_allocations{0};
+std::atomic<long> g_mutex_locks{0};
+inline bool counting() {
+  return t_counting || g_counting_everywhere.load(std::memory_order_relaxed);
+}
 inline void note() {
-  if (t_counting) g_allocations.fetch_add(1, std::memory_order_relaxed);
+  if (counting()) g_allocations.fetch_add(1, std::memory_order_relaxed);
+}
+template <class Fn>
+Fn next_symbol(const char* name) {
+  return reinterpret_cast<Fn>(dlsym(RTLD_NEXT, name));
 }
 }  // namespace
+
+// Mutexes, counted the same way (the pipeline's submit path promises none): every
+// pthread_mutex_* / pthread_rwlock_* lock call made through the PLT (std::mutex, TBB's and
+// libstdc++'s locks) lands here first.
+extern "C" {
+int pthread_mutex_lock(pthread_mutex_t* m) {
+  static auto next = next_symbol<int (*)(pthread_mutex_t*)>("pthread_mutex_lock");
+  if (t_counting) g_mutex_locks.fetch_add(1, std::memory_order_relaxed);
+  return next(m);
+}
+int pthread_mutex_trylock(pthread_mutex_t* m) {
+  static auto next = next_symbol<int (*)(pthread_mutex_t*)>("pthread_mutex_trylock");
+  if (t_counting) g_mutex_locks.fetch_add(1, std::memory_order_relaxed);
+  return next(m);
+}
+int pthread_rwlock_rdlock(pthread_rwlock_t* l) {
+  static auto next = next_symbol<int (*)(pthread_rwlock_t*)>("pthread_rwlock_rdlock");
+  if (t_counting) g_mutex_locks.fetch_add(1, std::memory_order_relaxed);
+  return next(l);
+}
+int pthread_rwlock_wrlock(pthread_rwlock_t* l) {
+  static auto next = next_symbol<int (*)(pthread_rwlock_t*)>("pthread_rwlock_wrlock");
+  if (t_counting) g_mutex_locks.fetch_add(1, std::memory_order_relaxed);
+  return next(l);
+}
+}
 
 extern "C" {
 void* malloc(size_t n) {
@@ -280,6 +322,104 @@ TEST(Allocation, LatencyHistogramAndStatusCountersAllocateNothing) {
   t_counting = false;
   EXPECT_EQ(g_allocations.load(), 0);
   EXPECT_GT(sink, 0u);
+}
+
+}  // namespace
+}  // namespace jwtx
+
+namespace jwtx {
+namespace {
+
+// engine/runtime/batch_pipeline.h: submit() takes no mutex and allocates nothing (the token is
+// copied into a preallocated slot, the slot id goes through the ring), whether it accepts or
+// refuses (overloaded, too_large, shutting_down). Counted on the submitting thread only.
+TEST(Allocation, PipelineSubmitAllocatesNothingAndLocksNoMutex) {
+  auto v = std::make_shared<const verifier>(asymmetric_set(), default_options());
+  pipeline_options o;
+  o.concurrency = 2;
+  o.queue_capacity = 1024;
+  auto p = batch_pipeline::create(v, o);
+  ASSERT_TRUE(p);
+  const std::string tokens[] = {key_for(algorithm::EdDSA).mint(good_claims()),
+                                key_for(algorithm::ES256).mint(good_claims()), "a.b.c",
+                                std::string(4000, 'x')};  // the last one takes a large slot
+  std::atomic<long> done{0};
+  auto count = [&](std::uint64_t, const verify_result&) noexcept { done.fetch_add(1); };
+  long accepted = 0;
+  for (int i = 0; i < 50; ++i)  // warm-up (TBB's first tasks, the workers' scratch)
+    for (const auto& t : tokens) accepted += p->submit(t, completion_for(count)) == status::ok;
+  while (done.load() != accepted) std::this_thread::yield();
+
+  const std::string huge(v->options().max_token_bytes + 1, 'x');
+  g_allocations = 0;
+  g_mutex_locks = 0;
+  t_counting = true;
+  long counted_accepted = 0, refused = 0;
+  for (int i = 0; i < 500; ++i) {
+    for (const auto& t : tokens) {
+      const status s = p->submit(t, completion_for(count));
+      (s == status::ok ? counted_accepted : refused)++;
+    }
+  }
+  accepted += counted_accepted;
+  const status too_large = p->submit(huge, completion_for(count));
+  t_counting = false;
+  EXPECT_EQ(too_large, status::too_large);
+  EXPECT_EQ(g_allocations.load(), 0);
+  EXPECT_EQ(g_mutex_locks.load(), 0);
+  EXPECT_GT(counted_accepted, 500);
+  p->close();
+  EXPECT_EQ(done.load(), accepted);
+  // After close(): refused with shutting_down, still without allocating or locking.
+  t_counting = true;
+  const status after = p->submit(tokens[0], completion_for(count));
+  t_counting = false;
+  EXPECT_EQ(after, status::shutting_down);
+  EXPECT_EQ(g_allocations.load(), 0);
+  EXPECT_EQ(g_mutex_locks.load(), 0);
+  std::cout << "counted submits: " << counted_accepted << " accepted, " << refused
+            << " refused (queue full)\n";
+}
+
+// The whole path, all threads: a warm pipeline (submit, batcher, TBB's task per batch — TBB
+// recycles task memory —, verification, completion) allocates nothing for ES256/EdDSA.
+TEST(Allocation, WarmPipelineAllocatesNothingOnAnyThread) {
+  auto v = std::make_shared<const verifier>(asymmetric_set(), default_options());
+  pipeline_options o;
+  o.concurrency = 2;
+  auto p = batch_pipeline::create(v, o);
+  ASSERT_TRUE(p);
+  const std::string tokens[] = {key_for(algorithm::EdDSA).mint(good_claims()),
+                                key_for(algorithm::ES256).mint(good_claims())};
+  std::atomic<long> done{0};
+  auto count = [&](std::uint64_t, const verify_result&) noexcept { done.fetch_add(1); };
+  auto run = [&](int n) {
+    const long target = done.load() + n;
+    for (int i = 0; i < n; ++i)
+      p->submit_wait(tokens[i % 2], completion_for(count), 0, std::chrono::seconds(10));
+    while (done.load() != target) std::this_thread::yield();
+  };
+  run(2000);
+  const std::uint64_t batches_before = p->snapshot().batches;
+  g_allocations = 0;
+  g_counting_everywhere = true;
+  run(2000);
+  g_counting_everywhere = false;
+  const std::uint64_t batches = p->snapshot().batches - batches_before;
+  std::cout << "2000 tokens, " << batches << " batches, " << g_allocations.load()
+            << " allocations on all threads\n";
+  EXPECT_GT(batches, 0u);
+  EXPECT_EQ(g_allocations.load(), 0);
+}
+
+TEST(Allocation, InterposerCountsMutexLocks) {
+  std::mutex m;
+  g_mutex_locks = 0;
+  t_counting = true;
+  m.lock();
+  m.unlock();
+  t_counting = false;
+  EXPECT_EQ(g_mutex_locks.load(), 1);
 }
 
 }  // namespace
