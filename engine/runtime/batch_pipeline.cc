@@ -13,7 +13,21 @@
 #include <new>
 #include <sstream>
 
+#include "engine/runtime/fence.h"
 #include "engine/runtime/futex.h"
+
+// ThreadSanitizer builds compile this file uninstrumented (CMakeLists.txt); these annotations
+// then tell TSan about the hand-overs between the threads the pipeline connects, which run through
+// the ring and TBB where it cannot see. Each HANDOFF_RELEASE(x) happens-before the
+// HANDOFF_ACQUIRE(x) that follows it. No-ops otherwise.
+#ifdef JWTX_TSAN_HANDOFF
+#include <sanitizer/tsan_interface.h>
+#define HANDOFF_RELEASE(p) __tsan_release(const_cast<void*>(static_cast<const void*>(p)))
+#define HANDOFF_ACQUIRE(p) __tsan_acquire(const_cast<void*>(static_cast<const void*>(p)))
+#else
+#define HANDOFF_RELEASE(p) static_cast<void>(0)
+#define HANDOFF_ACQUIRE(p) static_cast<void>(0)
+#endif
 
 namespace jwtx {
 
@@ -238,10 +252,11 @@ status batch_pipeline::accept(std::string_view token, completion done, std::uint
   std::uint32_t id = 0;
   if (!(small ? free_small_ : free_large_).try_pop(id)) return status::overloaded;
   slot& s = slots_[id];
+  HANDOFF_ACQUIRE(&s);  // the previous user of the slot is done with it
   s.busy.store(1, std::memory_order_relaxed);
   // Pairs with close(): it stores closing_, fences, then scans the busy flags. Either this load
   // sees closing_ (the slot goes back unused), or close()'s scan sees busy == 1 and waits for it.
-  std::atomic_thread_fence(std::memory_order_seq_cst);
+  store_load_fence();
   if (closing_.load(std::memory_order_relaxed)) {
     s.busy.store(0, std::memory_order_relaxed);
     push_id(small ? free_small_ : free_large_, id);
@@ -252,10 +267,11 @@ status batch_pipeline::accept(std::string_view token, completion done, std::uint
   s.done = done;
   s.tag = tag;
   s.submitted_ns = now_ns();
+  HANDOFF_RELEASE(&s);  // the token and whatever the caller did before submit
   push_id(queue_, id);  // the ring has room for every slot: never logically full
   // Pairs with the batcher's announce-then-recheck (batcher_loop): either it sees the item, or
   // this load sees it asleep and wakes it.
-  std::atomic_thread_fence(std::memory_order_seq_cst);
+  store_load_fence();
   if (batcher_sleeping_.load(std::memory_order_relaxed) != 0) wake_batcher();
   return status::ok;
 }
@@ -347,7 +363,7 @@ void batch_pipeline::batcher_loop() noexcept {
       } else if (closing_.load(std::memory_order_acquire)) {
         // Draining: done once every accepted token completed (a submitter that raced close() has
         // either seen closing_ or is visible here as busy).
-        std::atomic_thread_fence(std::memory_order_seq_cst);
+        store_load_fence();
         if (all_slots_free()) {
           push_id(free_batches_, batch_id);
           return;
@@ -357,7 +373,7 @@ void batch_pipeline::batcher_loop() noexcept {
       // Announce the sleep, then look again (pairs with accept()'s fence).
       const std::uint32_t seq = wake_seq_.load(std::memory_order_acquire);
       batcher_sleeping_.store(1, std::memory_order_relaxed);
-      std::atomic_thread_fence(std::memory_order_seq_cst);
+      store_load_fence();
       if (queue_.try_pop(id)) {
         batcher_sleeping_.store(0, std::memory_order_relaxed);
         if (n == 0) first_ns = now_ns();
@@ -400,10 +416,11 @@ void batch_pipeline::complete(worker& w, std::uint32_t slot_id, const verify_res
   tls_in_completion = this;
   s.done.fn(s.done.context, s.tag, r);
   tls_in_completion = outer;
+  HANDOFF_RELEASE(&s);
   s.busy.store(0, std::memory_order_release);
   push_id(slot_id < small_slots_ ? free_small_ : free_large_, slot_id);
   // Pairs with submit_wait()'s announce (seq_cst RMW) then re-check.
-  std::atomic_thread_fence(std::memory_order_seq_cst);
+  store_load_fence();
   if (slot_waiters_.load(std::memory_order_relaxed) != 0) {
     slot_seq_.fetch_add(1, std::memory_order_release);
     futex_wake(slot_seq_);
@@ -417,6 +434,8 @@ void batch_pipeline::run_batch(std::uint32_t batch_id) noexcept {
   [[maybe_unused]] const std::uint32_t was = w.in_use.exchange(1, std::memory_order_acquire);
   const std::uint32_t n = batches_[batch_id].count.load(std::memory_order_acquire);
   std::uint32_t* ids = batch_ids_.get() + std::size_t{batch_id} * options_.max_batch;
+  HANDOFF_ACQUIRE(&w);  // the slot's previous thread is done with w.scratch
+  for (std::uint32_t i = 0; i < n; ++i) HANDOFF_ACQUIRE(&slots_[ids[i]]);
   const std::uint64_t start = now_ns();
   bump(w.batches);
   w.batch_size.record(n);
@@ -464,6 +483,8 @@ void batch_pipeline::run_batch(std::uint32_t batch_id) noexcept {
     i = j;
   }
 
+  HANDOFF_RELEASE(&w);
+  HANDOFF_RELEASE(&batches_in_flight_);  // close() acquires: completions happen-before it returns
   w.in_use.store(0, std::memory_order_release);
   push_id(free_batches_, batch_id);
   // The last touch of this pipeline by this task: close() waits for zero before destruction.
@@ -480,8 +501,10 @@ bool batch_pipeline::verify_batch(std::span<const std::string_view> tokens,
   // atomic per chunk and let ThreadSanitizer see that tokens and results are handed over.
   std::atomic<std::size_t> handed{0}, finished{0};
   handed.store(1, std::memory_order_release);
+  HANDOFF_RELEASE(&handed);
   auto body = [&](const tbb::blocked_range<std::size_t>& r) noexcept {
     (void)handed.load(std::memory_order_acquire);
+    HANDOFF_ACQUIRE(&handed);
     worker& w = current_worker();
     for (std::size_t i = r.begin(); i != r.end(); ++i) {
       const std::uint64_t t0 = now_ns();
@@ -489,6 +512,7 @@ bool batch_pipeline::verify_batch(std::span<const std::string_view> tokens,
       w.service.record(now_ns() - t0);
       w.statuses.add(results[i].status());
     }
+    HANDOFF_RELEASE(&finished);
     finished.fetch_add(r.size(), std::memory_order_release);
   };
   // From inside one of this pipeline's completions, the arena's scratch of this thread is in use:
@@ -508,6 +532,7 @@ bool batch_pipeline::verify_batch(std::span<const std::string_view> tokens,
     for (std::size_t i = 0; i < tokens.size(); ++i) v.verify(tokens[i], results[i]);
   }
   (void)finished.load(std::memory_order_acquire);
+  HANDOFF_ACQUIRE(&finished);
   return true;
 }
 
@@ -515,7 +540,7 @@ bool batch_pipeline::verify_batch(std::span<const std::string_view> tokens,
 
 void batch_pipeline::close() noexcept {
   closing_.store(true, std::memory_order_seq_cst);
-  std::atomic_thread_fence(std::memory_order_seq_cst);
+  store_load_fence();
   wake_batcher();
   // From a completion: stop intake only (waiting here would wait for ourselves).
   if (tls_in_completion == this) return;
@@ -523,10 +548,12 @@ void batch_pipeline::close() noexcept {
     if (batcher_.joinable()) batcher_.join();
     // Every slot is free, so every completion returned; the tasks finish their last lines.
     while (batches_in_flight_.load(std::memory_order_acquire) != 0) std::this_thread::yield();
+    HANDOFF_ACQUIRE(&batches_in_flight_);
     closed_done_.store(true, std::memory_order_release);
   } else {
     while (!closed_done_.load(std::memory_order_acquire))
       std::this_thread::sleep_for(std::chrono::microseconds(100));
+    HANDOFF_ACQUIRE(&batches_in_flight_);
   }
 }
 
