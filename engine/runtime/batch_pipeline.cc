@@ -144,7 +144,9 @@ void batch_pipeline::finish_ticket(void* context, std::uint64_t, const verify_re
 
 // --- state --------------------------------------------------------------------------------------
 
-struct batch_pipeline::slot {
+// One cache line per slot: a submitter filling slot i and a worker completing slot i + 1 never
+// write the same line.
+struct alignas(kCacheLine) batch_pipeline::slot {
   char* bytes = nullptr;
   std::uint32_t length = 0;
   completion done;
