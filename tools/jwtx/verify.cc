@@ -443,13 +443,11 @@ class verify_stream {
     e.result = r.status();
     e.hmac_kid_miss = s.hint_hmac_kid_ && r.status() == status::key_not_found && r.has_kid() &&
                       r.alg() && required_key_type(*r.alg()) == key_type::oct;
-    const bool need_fp = !s.o_.summary || s.v_->cache() != nullptr;
-    const fingerprint_text fp = need_fp ? r.fingerprint() : fingerprint_text{};
-    e.cache = s.v_->cache() != nullptr ? s.cache_outcome(r, fp) : 0;
+    e.cache = s.v_->cache() != nullptr ? s.cache_outcome(r) : 0;
     if (!s.o_.summary) {
       try {
         e.text.clear();
-        format_result(fp, r, e.text);
+        format_result(r.fingerprint(), r, e.text);
       } catch (...) {  // out of memory formatting a line: report at the end, never terminate
         e.text.clear();
         s.failed_.store(true, std::memory_order_release);
@@ -464,14 +462,24 @@ class verify_stream {
   // a hit when it is valid and its algorithm is cached; any other token of a cached algorithm is a
   // miss. The cache's own lookup counters count each pipeline token's cache-first probe and its
   // verify() again, so they are not tokens.
-  std::int8_t cache_outcome(const verify_result& r, const fingerprint_text& fp) const noexcept {
-    thread_local const verify_stream* last_owner = nullptr;
-    thread_local fingerprint_text last_fp{};
-    const bool repeat = last_owner == this && last_fp == fp;
-    last_owner = this;
-    last_fp = fp;
-    if (!r.alg() || !v_->options().cache_algorithms.contains(*r.alg())) return 0;
-    return r.from_cache() || (repeat && r.ok()) ? 1 : -1;
+  std::int8_t cache_outcome(const verify_result& r) const noexcept {
+    // Only a valid token verified in full can be followed by its copies; anything else breaks
+    // the run (and costs no fingerprint).
+    thread_local const verify_stream* run_owner = nullptr;
+    thread_local fingerprint_text run_fp{};
+    if (!r.alg() || !v_->options().cache_algorithms.contains(*r.alg())) {
+      run_owner = nullptr;
+      return 0;
+    }
+    if (r.from_cache() || !r.ok()) {
+      run_owner = nullptr;
+      return r.from_cache() ? 1 : -1;
+    }
+    const fingerprint_text fp = r.fingerprint();
+    const bool copy = run_owner == this && run_fp == fp;
+    run_owner = this;
+    run_fp = fp;
+    return copy ? 1 : -1;
   }
 
   // Prints (or, with --summary, only counts) the done lines at the front of the window, in
