@@ -1,5 +1,9 @@
 // `jwtx verify`: verifies tokens against keys from JWKS / PEM / HMAC secret files and prints one
 // JSON line per input line, in input order. Tokens are only ever named by their fingerprint.
+// stdin is a stream: each line goes through the engine's batch_pipeline (engine/runtime/
+// batch_pipeline.h; --threads sizes its TBB arena) and its answer comes back through a bounded
+// reorder window (tools/jwtx/reorder_window.h), so memory does not grow with the input and output
+// starts before stdin ends.
 #include <malloc.h>
 #include <oneapi/tbb/global_control.h>
 #include <oneapi/tbb/info.h>
@@ -761,9 +765,11 @@ verb add_verify(CLI::App& app) {
   plain->excludes(require)->excludes(require_claim)->excludes(no_exp)->excludes(revoked);
   plain->excludes(redis);
   // Running.
-  cmd->add_flag("--summary", o->summary, "Print only counts per status and tokens/s");
+  cmd->add_flag("--summary", o->summary,
+                "Print only counts per status, tokens/s and the pipeline's latency percentiles");
   cmd->add_option("--threads", o->threads,
-                  "Verifier threads (0: one per CPU); at most " + std::to_string(kMaxThreads))
+                  "Verifier threads: the pipeline's worker pool (0: one per CPU); at most " +
+                      std::to_string(kMaxThreads))
       ->capture_default_str()
       ->check(count_in(0, kMaxThreads));
   cmd->add_option("--cache-entries", o->cache_entries,
@@ -777,7 +783,8 @@ verb add_verify(CLI::App& app) {
       "Input: one token per line; output line N answers input line N. A blank line is a token\n"
       "(malformed); a trailing \\r is stripped; a leading \"Bearer \" (any case, then one or\n"
       "more spaces; RFC 6750) is stripped. Lines over --max-bytes are too_large and never held\n"
-      "in memory.\n"
+      "in memory. Output is streamed: line N is printed once lines 1..N are verified, before\n"
+      "stdin ends (a program feeding stdin must read stdout meanwhile); memory stays bounded.\n"
       "Exit: 0 every token valid, 1 some token invalid, 2 usage or key-loading error,\n"
       "3 no tokens (stdin was empty).");
   return {cmd, [o] { return run_verify(*o); }};
