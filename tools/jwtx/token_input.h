@@ -15,6 +15,8 @@
 // O(max_bytes + 64 KiB) per line however long the line is.
 #pragma once
 
+#include <openssl/sha.h>
+
 #include <cstddef>
 #include <cstdio>
 #include <string>
@@ -33,6 +35,51 @@ struct input_token {
   // When too_large: jwtx::fingerprint() of the whole stripped line (first 8 bytes of its SHA-256,
   // lowercase hex), computed by streaming; otherwise unset (use fingerprint(token)).
   fingerprint_text fingerprint{};
+};
+
+// Splits a byte stream into input_tokens (rules above) as the bytes arrive, so a caller can act on
+// each line before the input ends. feed() calls |on_line| for every line a chunk completes;
+// finish() for a last line without '\n'. The input_token handed to |on_line| is the reader's own
+// and valid only during the call: its buffer is reused, so reading allocates nothing per line once
+// warm. Holds at most max_bytes of token (plus a 7-byte head) whatever the line length.
+class token_line_reader {
+ public:
+  explicit token_line_reader(std::size_t max_bytes) : max_(max_bytes) {}
+
+  template <class OnLine>
+  void feed(std::string_view chunk, OnLine&& on_line) {
+    for (std::size_t nl; (nl = chunk.find('\n')) != std::string_view::npos;) {
+      append(chunk.substr(0, nl));
+      on_line(end_line());
+      reset();
+      chunk.remove_prefix(nl + 1);
+    }
+    append(chunk);
+  }
+  // At the end of the input: the last line, if it had any byte and no '\n'.
+  template <class OnLine>
+  void finish(OnLine&& on_line) {
+    if (!started_) return;
+    on_line(end_line());
+    reset();
+  }
+
+ private:
+  enum class state { head, spaces, body };
+  void append(std::string_view bytes);  // bytes of the current line (no '\n')
+  const input_token& end_line();        // ends it (the token, valid until reset())
+  void reset();                         // ready for the next line, buffers kept
+  void end_head();
+  void body(std::string_view bytes);
+  void keep(std::string_view bytes);
+
+  std::size_t max_;
+  state state_ = state::head;
+  bool started_ = false;
+  bool held_cr_ = false;
+  std::string head_;
+  input_token line_;
+  SHA256_CTX sha_{};
 };
 
 // Reads |in| to its end, one input_token per line (rules above). Returns false and sets *error to

@@ -1,15 +1,28 @@
 // `jwtx verify`: verifies tokens against keys from JWKS / PEM / HMAC secret files and prints one
 // JSON line per input line, in input order. Tokens are only ever named by their fingerprint.
+// stdin is a stream: each line goes through the engine's batch_pipeline (engine/runtime/
+// batch_pipeline.h; --threads sizes its TBB arena) and its answer comes back through a bounded
+// reorder window (tools/jwtx/reorder_window.h), so memory does not grow with the input and output
+// starts before stdin ends.
+#include <malloc.h>
+#include <oneapi/tbb/global_control.h>
+#include <oneapi/tbb/info.h>
+#include <pthread.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
-#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -19,11 +32,14 @@
 #include "engine/policy.h"
 #include "engine/revocation/redis_revocation.h"
 #include "engine/revocation/revocation.h"
+#include "engine/runtime/batch_pipeline.h"
+#include "engine/runtime/futex.h"
 #include "engine/runtime/rcu.h"
 #include "engine/runtime/token_cache.h"
 #include "engine/status.h"
 #include "engine/verifier.h"
 #include "tools/jwtx/common.h"
+#include "tools/jwtx/reorder_window.h"
 #include "tools/jwtx/token_input.h"
 
 namespace jwtx::cli {
@@ -109,7 +125,7 @@ std::string strip_source(std::string message, const std::string& source) {
 
 // Formats one result as a JSON line (without the newline). Invalid tokens end with "detail": one
 // sentence naming the rule that failed (verify_result::detail(): never the token's own content).
-void format_result(const std::string& token, const verify_result& r, std::string& out) {
+void format_result(const fingerprint_text& fp, const verify_result& r, std::string& out) {
   out += "{\"valid\":";
   out += r.ok() ? "true" : "false";
   out += ",\"error\":";
@@ -133,8 +149,9 @@ void format_result(const std::string& token, const verify_result& r, std::string
     out += "null";
   }
   out += ",\"fingerprint\":";
-  // Always computed here from the input, so even tokens rejected before parsing are named.
-  append_json_string(out, view(fingerprint(token)));
+  // The result names its token whatever the outcome, so even tokens rejected before parsing are
+  // named.
+  append_json_string(out, view(fp));
   if (!r.ok()) {
     out += ",\"detail\":";
     append_json_string(out, r.detail());
@@ -147,8 +164,9 @@ void format_result(const std::string& token, const verify_result& r, std::string
 void format_oversized(const fingerprint_text& fp, std::size_t max_bytes, std::string& out) {
   out += R"({"valid":false,"error":"too_large","alg":null,"kid":null,"sub":null,"fingerprint":)";
   append_json_string(out, view(fp));
-  out += R"(,"detail":"the line is longer than --max-bytes ()" + std::to_string(max_bytes) +
-         R"( bytes); it was not read further"})";
+  out += R"(,"detail":"the line is longer than --max-bytes ()";
+  out += std::to_string(max_bytes);
+  out += R"( bytes); it was not read further"})";
 }
 
 // Loads every key source named on the command line. On failure prints the reason and returns null.
@@ -228,6 +246,306 @@ bool set_required_claims(const verify_options& o, policy& p) {
   return true;
 }
 
+// Output lines the reader may run ahead of the printer (and tokens in the pipeline at most): a
+// few thousand keep two to a few dozen workers busy through batches of 64 while bounding memory
+// to about this many output lines and token slots (tools/jwtx/reorder_window.h).
+constexpr std::size_t kReorderWindow = 4096;
+// Output is written in blocks of about this size, and whenever the printer is about to wait.
+constexpr std::size_t kFlushBytes = 64 * 1024;
+
+// How many of |wanted| threads with |stack_bytes| of stack this process can run at once. TBB
+// aborts the process when it cannot start a worker it wants (ulimit -v or -u, a cgroup's
+// pids.max), so the CLI learns the limit first and sizes the arena to fit. The probe threads also
+// allocate, as the workers will, so glibc's per-thread malloc arenas are made now, inside the
+// address space being measured, and reused by the workers. All are joined before it returns.
+unsigned startable_threads(unsigned wanted, std::size_t stack_bytes, std::string* why) {
+  std::atomic<std::uint32_t> go{0};
+  std::vector<pthread_t> started;
+  started.reserve(wanted);
+  pthread_attr_t attr;
+  if (pthread_attr_init(&attr) != 0) return wanted;  // cannot measure: let TBB try
+  if (stack_bytes != 0) pthread_attr_setstacksize(&attr, stack_bytes);
+  auto body = [](void* arg) -> void* {
+    auto* flag = static_cast<std::atomic<std::uint32_t>*>(arg);
+    void* volatile p = std::malloc(256);
+    std::free(p);
+    while (flag->load(std::memory_order_acquire) == 0) futex_wait(*flag, 0);
+    return nullptr;
+  };
+  for (unsigned i = 0; i < wanted; ++i) {
+    pthread_t t;
+    if (const int rc = pthread_create(&t, &attr, body, &go); rc != 0) {
+      *why = std::strerror(rc);
+      break;
+    }
+    started.push_back(t);
+  }
+  go.store(1, std::memory_order_release);
+  futex_wake(go);
+  for (pthread_t t : started) pthread_join(t, nullptr);
+  pthread_attr_destroy(&attr);
+  return static_cast<unsigned>(started.size());
+}
+
+// One `jwtx verify` run over a stream of token lines: each line is claimed in the reorder window,
+// verified through the batch pipeline (or answered here: too_large while reading), formatted on
+// the worker that verified it, and printed in input order as soon as it and every line before it
+// are done. Reader and printer are the calling thread; the pipeline's arena does the crypto.
+class verify_stream {
+ public:
+  verify_stream(const verify_options& o, std::shared_ptr<const verifier> v)
+      : o_(o),
+        v_(std::move(v)),
+        hint_hmac_kid_(!o.hmac_secret_file.empty() && o.hmac_kid.empty()),
+        window_(kReorderWindow) {
+    out_.reserve(kFlushBytes + 4096);
+  }
+
+  // Starts the pipeline with --threads workers (every core for 0), fewer if the process cannot
+  // run that many threads (with a note). Prints the reason and returns false if it cannot start.
+  bool start() {
+    const unsigned wanted =
+        o_.threads != 0
+            ? o_.threads
+            : std::min(kMaxThreads,
+                       static_cast<unsigned>(std::max(1, tbb::info::default_concurrency())));
+    // Under an address-space limit (ulimit -v), glibc's per-thread malloc arenas (64 MiB of
+    // address space reserved each) would decide how many workers fit, and when: the workers
+    // allocate next to nothing once warm, so they share the main arena there.
+    if (rlimit as{}; ::getrlimit(RLIMIT_AS, &as) == 0 && as.rlim_cur != RLIM_INFINITY)
+      ::mallopt(M_ARENA_MAX, 1);
+    if (!create(wanted)) return false;
+    // Measured with the pipeline's own memory and batcher thread already in place.
+    std::string why;
+    const std::size_t stack =
+        tbb::global_control::active_value(tbb::global_control::thread_stack_size);
+    const unsigned can = startable_threads(wanted, stack, &why);
+    if (can < wanted) {
+      // A little room for what TBB itself allocates per worker.
+      const unsigned use = std::max(1u, can > 2 ? can - 2 : 1u);
+      pipeline_.reset();
+      if (!create(use)) return false;
+      std::cerr << "jwtx: note: started " << use << " of " << wanted
+                << " verifier threads (cannot start more: " << why << "); continuing\n";
+    }
+    return true;
+  }
+
+  // Reads stdin to its end, verifying and printing as it goes. False with *error on a read error.
+  bool run_stdin(std::string* error) {
+    token_line_reader reader(o_.max_bytes);
+    auto take_line = [this](const input_token& t) { take(t); };
+    std::string buf(std::size_t{1} << 16, '\0');
+    for (;;) {
+      // Print what is done; while input is not there yet, keep printing what completes.
+      print_ready();
+      flush();
+      while (!window_.empty() && !window_.wait(STDIN_FILENO)) {
+        print_ready();
+        flush();
+      }
+      const ssize_t n = ::read(STDIN_FILENO, buf.data(), buf.size());
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {  // a non-blocking stdin: wait for it
+          window_.wait(STDIN_FILENO);
+          continue;
+        }
+        *error = std::strerror(errno);
+        return false;
+      }
+      if (n == 0) break;
+      reader.feed(std::string_view(buf.data(), static_cast<std::size_t>(n)), take_line);
+    }
+    reader.finish(take_line);
+    return true;
+  }
+
+  // Tokens given as arguments (stripped like lines; the verifier judges their length).
+  bool run_args(const std::vector<std::string>& args) {
+    for (const input_token& t : input_tokens_from_args(args)) take(t);
+    return true;
+  }
+
+  // Prints every remaining line, closes the pipeline (all completions returned) and returns its
+  // statistics.
+  pipeline_snapshot finish() {
+    while (!window_.empty()) {
+      if (!print_ready()) {
+        flush();
+        window_.wait(-1);
+      }
+    }
+    flush();
+    pipeline_->close();
+    return pipeline_->snapshot();
+  }
+
+  std::uint64_t lines() const { return window_.claimed(); }
+  const std::array<std::uint64_t, kStatusCount>& counts() const { return counts_; }
+  std::uint64_t hmac_kid_misses() const { return hmac_kid_misses_; }
+  std::uint64_t cache_hits() const { return cache_hits_; }
+  std::uint64_t cache_misses() const { return cache_misses_; }
+  bool failed() const { return failed_.load(std::memory_order_acquire); }
+  std::size_t concurrency() const { return pipeline_->concurrency(); }
+
+ private:
+  bool create(unsigned workers) {
+    pipeline_options po;
+    po.concurrency = workers;
+    // A token in the pipeline always has its window entry: more slots could never be used.
+    po.queue_capacity = kReorderWindow;
+    std::string why;
+    pipeline_ = batch_pipeline::create(v_, po, &why);
+    if (!pipeline_) {
+      fail("cannot start the verifier pipeline: " + sanitized(why));
+      return false;
+    }
+    return true;
+  }
+
+  // One input line: claims its place in the output order (waiting for the printer while the
+  // window is full), then answers it here or hands it to the pipeline.
+  void take(const input_token& t) {
+    while (window_.full()) {
+      if (!print_ready()) {
+        flush();
+        window_.wait(-1);
+      }
+    }
+    const std::uint64_t seq = window_.claim();
+    if (t.too_large) {
+      reorder_window::entry& e = window_.at(seq);
+      e.result = status::too_large;
+      e.hmac_kid_miss = false;
+      e.cache = 0;
+      if (!o_.summary) {
+        e.text.clear();
+        format_oversized(t.fingerprint, o_.max_bytes, e.text);
+      }
+      window_.publish(seq);
+      return;
+    }
+    const completion done{&on_result, this};
+    for (;;) {
+      // Blocks while the pipeline's queue is full: the reader slows down, nothing is dropped.
+      const status s = pipeline_->submit_wait(t.token, done, seq, std::chrono::seconds(1));
+      if (s == status::ok) return;
+      if (s == status::overloaded) continue;
+      // too_large (an argument longer than --max-bytes; stdin lines were cut while read) or a
+      // pipeline that stopped: the verifier answers here, exactly as on a worker.
+      v_->verify(t.token, scratch_);
+      on_result(this, seq, scratch_);
+      return;
+    }
+  }
+
+  // The completion: formats the line into its window entry on the worker that verified it.
+  static void on_result(void* self, std::uint64_t seq, const verify_result& r) noexcept {
+    auto& s = *static_cast<verify_stream*>(self);
+    reorder_window::entry& e = s.window_.at(seq);
+    e.result = r.status();
+    e.hmac_kid_miss = s.hint_hmac_kid_ && r.status() == status::key_not_found && r.has_kid() &&
+                      r.alg() && required_key_type(*r.alg()) == key_type::oct;
+    e.cache = s.v_->cache() != nullptr ? s.cache_outcome(r) : 0;
+    if (!s.o_.summary) {
+      try {
+        e.text.clear();
+        format_result(r.fingerprint(), r, e.text);
+      } catch (...) {  // out of memory formatting a line: report at the end, never terminate
+        e.text.clear();
+        s.failed_.store(true, std::memory_order_release);
+      }
+    }
+    s.window_.publish(seq);
+  }
+
+  // The summary's cache hits and misses count input tokens, as a sequential run would: a token
+  // answered by the cache, or by an identical token verified just before it in the same batch (the
+  // pipeline verifies repeats in a batch once and completes them back to back on one worker), is
+  // a hit when it is valid and its algorithm is cached; any other token of a cached algorithm is a
+  // miss. The cache's own lookup counters count each pipeline token's cache-first probe and its
+  // verify() again, so they are not tokens.
+  std::int8_t cache_outcome(const verify_result& r) const noexcept {
+    // Only a valid token verified in full can be followed by its copies; anything else breaks
+    // the run (and costs no fingerprint).
+    thread_local const verify_stream* run_owner = nullptr;
+    thread_local fingerprint_text run_fp{};
+    if (!r.alg() || !v_->options().cache_algorithms.contains(*r.alg())) {
+      run_owner = nullptr;
+      return 0;
+    }
+    if (r.from_cache() || !r.ok()) {
+      run_owner = nullptr;
+      return r.from_cache() ? 1 : -1;
+    }
+    const fingerprint_text fp = r.fingerprint();
+    const bool copy = run_owner == this && run_fp == fp;
+    run_owner = this;
+    run_fp = fp;
+    return copy ? 1 : -1;
+  }
+
+  // Prints (or, with --summary, only counts) the done lines at the front of the window, in
+  // order. Returns whether there was any.
+  bool print_ready() {
+    bool any = false;
+    while (reorder_window::entry* e = window_.front()) {
+      ++counts_[static_cast<std::size_t>(e->result)];
+      hmac_kid_misses_ += e->hmac_kid_miss ? 1 : 0;
+      cache_hits_ += e->cache > 0 ? 1 : 0;
+      cache_misses_ += e->cache < 0 ? 1 : 0;
+      if (!o_.summary) {
+        out_ += e->text;
+        out_.push_back('\n');
+        if (out_.size() >= kFlushBytes) flush();
+      }
+      window_.pop();
+      any = true;
+    }
+    return any;
+  }
+
+  void flush() {
+    if (out_.empty()) return;
+    write_stdout(out_);
+    std::fflush(stdout);
+    out_.clear();
+  }
+
+  const verify_options& o_;
+  const std::shared_ptr<const verifier> v_;
+  const bool hint_hmac_kid_;
+  reorder_window window_;
+  std::unique_ptr<batch_pipeline> pipeline_;  // after window_: closed (drained) before it goes
+  verify_result scratch_;                     // answers given on this thread
+  std::string out_;
+  std::array<std::uint64_t, kStatusCount> counts_{};
+  std::uint64_t hmac_kid_misses_ = 0;
+  std::uint64_t cache_hits_ = 0, cache_misses_ = 0;
+  std::atomic<bool> failed_{false};
+};
+
+// --summary's pipeline member: worker count, batches and the latency percentiles.
+void append_pipeline_summary(const pipeline_snapshot& s, std::size_t threads, std::string& out) {
+  auto summary = [&out](const char* name, const latency_summary& l) {
+    out += ",\"";
+    out += name;
+    out += "\":{\"count\":" + std::to_string(l.count) + ",\"p50\":" + std::to_string(l.p50) +
+           ",\"p90\":" + std::to_string(l.p90) + ",\"p99\":" + std::to_string(l.p99) +
+           ",\"p999\":" + std::to_string(l.p999) + ",\"max\":" + std::to_string(l.max) + "}";
+  };
+  out += ",\"pipeline\":{\"threads\":" + std::to_string(threads) +
+         ",\"batches\":" + std::to_string(s.batches) +
+         ",\"duplicates\":" + std::to_string(s.duplicates) +
+         ",\"cache_first_hits\":" + std::to_string(s.cache_first_hits);
+  summary("latency_ns", s.latency_ns);
+  summary("queue_wait_ns", s.queue_wait_ns);
+  summary("service_ns", s.service_ns);
+  summary("batch_size", s.batch_size);
+  out += "}";
+}
+
 int run_verify(const verify_options& o) {
   // Algorithms first: a bad allow-list is a usage error before any file is touched.
   std::string err;
@@ -305,94 +623,34 @@ int run_verify(const verify_options& o) {
   }
   // The flags are range-checked already; the engine's own check is the last word (same limits).
   if (std::string why; validate_options(vo, &why) != status::ok) return fail(sanitized(why));
-  const verifier v(keys, vo);
-
-  // Input: one token per line, lines over --max-bytes dropped while reading.
-  std::vector<input_token> inputs;
-  if (!o.tokens.empty()) {
-    inputs = input_tokens_from_args(o.tokens);
-  } else if (!read_input_tokens(stdin, o.max_bytes, &inputs, &err)) {
-    return fail("cannot read stdin: " + err);
-  }
-  const std::size_t n = inputs.size();
+  const auto v = std::make_shared<const verifier>(keys, vo);
+  verify_stream stream(o, v);
+  if (!stream.start()) return kExitUsage;
+  const auto start = std::chrono::steady_clock::now();
+  const bool read_ok = o.tokens.empty() ? stream.run_stdin(&err) : stream.run_args(o.tokens);
+  const pipeline_snapshot stats = stream.finish();
+  if (!read_ok) return fail("cannot read stdin: " + err);
+  if (stream.failed()) return fail("out of memory while verifying");
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const std::uint64_t n = stream.lines();
   if (n == 0) {
     std::cerr << "jwtx: no tokens: stdin was empty (exit " << kExitNoInput << ")\n";
     return kExitNoInput;
   }
-
-  // Verify, in parallel if asked; results stay in input order.
-  std::vector<status> statuses(n, status::internal_error);
-  std::vector<std::string> lines(o.summary ? 0 : n);
-  // HS tokens whose kid found no key while the only HMAC secret has none: worth a hint.
-  const bool hint_hmac_kid = !o.hmac_secret_file.empty() && o.hmac_kid.empty();
-  std::atomic<std::size_t> hmac_kid_misses{0};
-  const unsigned wanted = o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency());
-  const unsigned threads = static_cast<unsigned>(std::min<std::size_t>({wanted, kMaxThreads, n}));
-  std::atomic<std::size_t> next{0};
-  std::atomic<bool> worker_failed{false};
-  const auto start = std::chrono::steady_clock::now();
-  // Every worker (the main thread included) takes blocks of lines until none are left, so the
-  // work gets done by however many threads could actually be started.
-  auto work = [&] {
-    constexpr std::size_t kBlock = 16;
-    try {
-      verify_result r;
-      for (std::size_t begin; (begin = next.fetch_add(kBlock)) < n;) {
-        for (std::size_t i = begin; i < std::min(n, begin + kBlock); ++i) {
-          const input_token& in = inputs[i];
-          if (in.too_large) {
-            statuses[i] = status::too_large;
-            if (!o.summary) format_oversized(in.fingerprint, o.max_bytes, lines[i]);
-            continue;
-          }
-          v.verify(in.token, r);
-          statuses[i] = r.status();
-          if (hint_hmac_kid && r.status() == status::key_not_found && r.has_kid() && r.alg() &&
-              required_key_type(*r.alg()) == key_type::oct) {
-            hmac_kid_misses.fetch_add(1, std::memory_order_relaxed);
-          }
-          if (!o.summary) format_result(in.token, r, lines[i]);
-        }
-      }
-    } catch (...) {  // out of memory formatting a line: report, never terminate the process
-      worker_failed = true;
-      next = n;
-    }
-  };
-  std::vector<std::thread> pool;
-  pool.reserve(threads - 1);
-  for (unsigned t = 1; t < threads; ++t) {
-    try {
-      pool.emplace_back(work);
-    } catch (const std::system_error& e) {
-      std::cerr << "jwtx: note: started " << t << " of " << threads
-                << " verifier threads (cannot start more: " << e.what() << "); continuing\n";
-      break;
-    }
-  }
-  work();
-  for (auto& th : pool) th.join();
-  if (worker_failed) return fail("out of memory while verifying");
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  if (const std::size_t misses = hmac_kid_misses.load()) {
+  if (const std::uint64_t misses = stream.hmac_kid_misses()) {
     std::cerr << "jwtx: note: " << misses << (misses == 1 ? " token carries" : " tokens carry")
               << " a kid but the HMAC secret from --hmac-secret-file has none; pass --hmac-kid\n";
   }
-
-  bool all_valid = true;
-  std::array<std::size_t, kStatusCount> counts{};
-  for (status s : statuses) {
-    ++counts[static_cast<std::size_t>(s)];
-    all_valid = all_valid && s == status::ok;
-  }
-  std::string out;
+  const auto& counts = stream.counts();
+  const bool all_valid = counts[0] == n;
   if (o.summary) {
     char rate[64];
     std::snprintf(rate, sizeof(rate), "%.1f", seconds > 0 ? static_cast<double>(n) / seconds : 0.0);
-    out = "{\"total\":" + std::to_string(n) + ",\"valid\":" + std::to_string(counts[0]) +
-          ",\"invalid\":" + std::to_string(n - counts[0]) + ",\"tokens_per_second\":" + rate +
-          ",\"counts\":{";
+    std::string out = "{\"total\":" + std::to_string(n) +
+                      ",\"valid\":" + std::to_string(counts[0]) +
+                      ",\"invalid\":" + std::to_string(n - counts[0]) +
+                      ",\"tokens_per_second\":" + rate + ",\"counts\":{";
     bool first = true;
     for (int i = 0; i < kStatusCount; ++i) {
       if (!counts[i]) continue;
@@ -402,27 +660,21 @@ int run_verify(const verify_options& o) {
       out += ":" + std::to_string(counts[i]);
     }
     out += "}";
-    if (const token_cache* cache = v.cache()) {
+    if (const token_cache* cache = v->cache()) {
       const token_cache_stats c = cache->stats();
       out += ",\"cache\":{\"entries\":" + std::to_string(cache->capacity()) +
-             ",\"hits\":" + std::to_string(c.hits) + ",\"misses\":" + std::to_string(c.misses) +
+             ",\"hits\":" + std::to_string(stream.cache_hits()) +
+             ",\"misses\":" + std::to_string(stream.cache_misses()) +
              ",\"inserts\":" + std::to_string(c.inserts) +
              ",\"evictions\":" + std::to_string(c.evictions) +
              ",\"invalidations\":" + std::to_string(c.invalidations) +
              ",\"collisions_rejected\":" + std::to_string(c.collisions_rejected) + "}";
     }
-    out += ",\"key_search_capped\":" + std::to_string(v.key_search_capped());
+    out += ",\"key_search_capped\":" + std::to_string(v->key_search_capped());
+    append_pipeline_summary(stats, stream.concurrency(), out);
     out += "}\n";
-  } else {
-    std::size_t total = 0;
-    for (const auto& line : lines) total += line.size() + 1;
-    out.reserve(total);
-    for (const auto& line : lines) {
-      out += line;
-      out.push_back('\n');
-    }
+    write_stdout(out);
   }
-  write_stdout(out);
   return all_valid ? kExitOk : kExitInvalid;
 }
 
@@ -513,9 +765,11 @@ verb add_verify(CLI::App& app) {
   plain->excludes(require)->excludes(require_claim)->excludes(no_exp)->excludes(revoked);
   plain->excludes(redis);
   // Running.
-  cmd->add_flag("--summary", o->summary, "Print only counts per status and tokens/s");
+  cmd->add_flag("--summary", o->summary,
+                "Print only counts per status, tokens/s and the pipeline's latency percentiles");
   cmd->add_option("--threads", o->threads,
-                  "Verifier threads (0: one per CPU); at most " + std::to_string(kMaxThreads))
+                  "Verifier threads: the pipeline's worker pool (0: one per CPU); at most " +
+                      std::to_string(kMaxThreads))
       ->capture_default_str()
       ->check(count_in(0, kMaxThreads));
   cmd->add_option("--cache-entries", o->cache_entries,
@@ -529,7 +783,8 @@ verb add_verify(CLI::App& app) {
       "Input: one token per line; output line N answers input line N. A blank line is a token\n"
       "(malformed); a trailing \\r is stripped; a leading \"Bearer \" (any case, then one or\n"
       "more spaces; RFC 6750) is stripped. Lines over --max-bytes are too_large and never held\n"
-      "in memory.\n"
+      "in memory. Output is streamed: line N is printed once lines 1..N are verified, before\n"
+      "stdin ends (a program feeding stdin must read stdout meanwhile); memory stays bounded.\n"
       "Exit: 0 every token valid, 1 some token invalid, 2 usage or key-loading error,\n"
       "3 no tokens (stdin was empty).");
   return {cmd, [o] { return run_verify(*o); }};
