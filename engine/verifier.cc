@@ -318,14 +318,18 @@ void verifier::remember(const cache_key& key, std::uint64_t generation, double n
 }
 
 void verifier::verify(std::string_view token, verify_result& out) const noexcept {
-  run(token, out, /*cache_only=*/false);
+  run(token, out, cache_step::lookup_and_insert);
+}
+
+void verifier::verify_after_miss(std::string_view token, verify_result& out) const noexcept {
+  run(token, out, cache_step::insert_only);
 }
 
 bool verifier::verify_cached(std::string_view token, verify_result& out) const noexcept {
-  return run(token, out, /*cache_only=*/true);
+  return run(token, out, cache_step::lookup_only);
 }
 
-bool verifier::run(std::string_view token, verify_result& out, bool cache_only) const noexcept {
+bool verifier::run(std::string_view token, verify_result& out, cache_step step) const noexcept {
   if (!out.scratch_) out.scratch_ = std::make_unique<verify_result::scratch>();
   out.reset();
   verify_result::scratch& s = *out.scratch_;
@@ -371,12 +375,12 @@ bool verifier::run(std::string_view token, verify_result& out, bool cache_only) 
     // clock_invalid at the policy step, exactly as it would without a cache.
     if (valid_clock(now)) {
       key = cache_->key_for(token);
-      if (verify_from_cache(key, now, out)) return true;
+      if (step != cache_step::insert_only && verify_from_cache(key, now, out)) return true;
     } else {
       use_cache = false;
     }
   }
-  if (cache_only) return false;
+  if (step == cache_step::lookup_only) return false;
   out.status_ = [&]() -> status {
     if (!fits) {
       f.size = token.size();

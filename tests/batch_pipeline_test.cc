@@ -230,6 +230,10 @@ TEST(BatchPipeline, CacheHitsAreAnsweredFirstAndStillRecheckRevocation) {
   EXPECT_TRUE(rec.cached[1]);
   EXPECT_EQ(rec.statuses[1], status::ok);
   EXPECT_EQ(p->snapshot().cache_first_hits, 1u);
+  // One lookup per token: the miss of pass 1 is not looked up again (verify_after_miss).
+  EXPECT_EQ(v->cache()->stats().misses, 1u);
+  EXPECT_EQ(v->cache()->stats().hits, 1u);
+  EXPECT_EQ(v->cache()->stats().inserts, 1u);
   revoked.add("c-1", testing::kNow + 600);
   ASSERT_EQ(p->submit(token, completion_for(rec), 2), status::ok);
   ASSERT_TRUE(wait_until([&] { return rec.calls[2].load() == 1; }));

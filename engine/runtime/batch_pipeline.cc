@@ -477,7 +477,12 @@ void batch_pipeline::run_batch(std::uint32_t batch_id) noexcept {
     std::size_t j = i + 1;
     while (j < order.size() && slots_[order[j]].token() == token) ++j;
     const std::uint64_t t0 = now_ns();
-    v.verify(token, w.scratch);
+    // Cache misses were established in pass 1: no second lookup.
+    if (v.cache() != nullptr) {
+      v.verify_after_miss(token, w.scratch);
+    } else {
+      v.verify(token, w.scratch);
+    }
     const std::uint64_t t1 = now_ns();
     w.service.record(t1 - t0);
     if (j - i > 1) bump(w.duplicates, j - i - 1);
