@@ -38,7 +38,10 @@
 //   master: create() therefore raises TBB's max_allowed_parallelism (a process-wide
 //   tbb::global_control, kept for the rest of the process) to the largest concurrency + 1 any
 //   pipeline asked for. An application's own global_control with a lower value wins (TBB takes
-//   the smallest) and caps the pipeline.
+//   the smallest) and caps the pipeline. oneTBB terminates the process when the OS refuses it a
+//   worker thread (RLIMIT_NPROC, address-space limits): size concurrency to what the process may
+//   start (the jwtx CLI probes this before creating its pipeline).
+//   The batcher thread is started in create(); failing to start it is reported (null + why).
 // - Memory, all allocated in create(): queue_capacity × slot_bytes for ordinary tokens, plus
 //   large_slots × max_token_bytes for tokens longer than slot_bytes, plus per-worker state (a
 //   verify_result and four histograms of 36 KiB each). Nothing grows afterwards.
