@@ -87,6 +87,7 @@ struct options {
   std::size_t workers = 0;  // 0: every core
   double pipeline_seconds = 1.0;
   double batch_deadline_us = 50;
+  std::size_t max_batch = jwtx::pipeline_options{}.max_batch;
   double load = 0.7;
 };
 
@@ -104,6 +105,7 @@ void usage(std::FILE* out) {
                "  --pipeline-seconds S wall-clock seconds per pipeline measurement (default 1)\n"
                "  --batch-deadline-us D  batch deadline of the latency run (default 50; a 0 us "
                "run is added)\n"
+               "  --max-batch N        pipeline batch size limit (default: the pipeline's, 64)\n"
                "  --load F             open-loop rate as a fraction of the submit rate (default "
                "0.7)\n"
                "  --no-pipeline        skip the pipeline table\n"
@@ -169,6 +171,13 @@ std::optional<options> parse_args(int argc, char** argv) {
       const unsigned long n = std::strtoul(v.c_str(), &end, 10);
       if (v.empty() || v[0] == '-' || *end != '\0' || n > 1024) return bad();
       o.workers = n;
+    } else if (arg == "--max-batch") {
+      if (!need_value()) return std::nullopt;
+      const std::string v(value);
+      char* end = nullptr;
+      const unsigned long n = std::strtoul(v.c_str(), &end, 10);
+      if (v.empty() || v[0] == '-' || *end != '\0' || n == 0 || n > 4096) return bad();
+      o.max_batch = n;
     } else if (arg == "--tokens-per-alg" || arg == "--threads") {
       if (!need_value()) return std::nullopt;
       const std::string v(value);
@@ -639,6 +648,7 @@ struct open_loop_row {
 struct pipeline_row {
   std::string name;
   std::size_t workers = 0;
+  std::size_t max_batch = 0;
   double direct_tps = 0;
   double submit_tps = 0;
   std::uint64_t submit_duplicates = 0;  // tokens a batch answered by dedup (0 with distinct tokens)
@@ -648,9 +658,11 @@ struct pipeline_row {
 };
 
 std::unique_ptr<jwtx::batch_pipeline> make_pipeline(const pipeline_mix& m, std::size_t workers,
-                                                    double deadline_us, std::string* why) {
+                                                    std::size_t max_batch, double deadline_us,
+                                                    std::string* why) {
   jwtx::pipeline_options po;
   po.concurrency = workers;
+  po.max_batch = max_batch;
   po.batch_deadline = std::chrono::nanoseconds(static_cast<std::int64_t>(deadline_us * 1e3));
   return jwtx::batch_pipeline::create(m.verifier, po, why);
 }
@@ -659,12 +671,13 @@ pipeline_row run_pipeline_mix(const pipeline_mix& m, const options& o) {
   pipeline_row row;
   row.name = m.name;
   std::string why;
-  auto p = make_pipeline(m, o.workers, o.batch_deadline_us, &why);
+  auto p = make_pipeline(m, o.workers, o.max_batch, o.batch_deadline_us, &why);
   if (!p) {
     row.error = why;
     return row;
   }
   row.workers = p->concurrency();
+  row.max_batch = o.max_batch;
   std::vector<timed_token> direct;
   for (const std::string_view t : m.tokens) direct.push_back({t, m.verifier.get()});
   const throughput_row d =
@@ -679,7 +692,7 @@ pipeline_row run_pipeline_mix(const pipeline_mix& m, const options& o) {
   row.unexpected += closed.offered - closed.ok;
 
   for (const double deadline_us : {o.batch_deadline_us, 0.0}) {
-    auto q = make_pipeline(m, row.workers, deadline_us, &why);
+    auto q = make_pipeline(m, row.workers, o.max_batch, deadline_us, &why);
     if (!q) {
       row.error = why;
       return row;
@@ -740,9 +753,12 @@ double us(std::uint64_t ns) { return static_cast<double>(ns) * 1e-3; }
 void print_pipeline_text(const options& o, const std::vector<pipeline_row>& rows) {
   if (rows.empty()) return;
   std::printf(
-      "\npipeline (jwtx::batch_pipeline on %zu worker%s = the direct loop's lanes; %.2f s per "
-      "measurement)\n",
-      rows[0].workers, rows[0].workers == 1 ? "" : "s", o.pipeline_seconds);
+      "\npipeline (jwtx::batch_pipeline on %zu worker%s = the direct loop's lanes; max_batch %zu; "
+      "%.2f s per measurement)\n",
+      rows[0].workers, rows[0].workers == 1 ? "" : "s", o.max_batch, o.pipeline_seconds);
+  const bool rt = !rows[0].latency.empty() && rows[0].latency[0].load.pacer_realtime;
+  std::printf("pacer: %s\n", rt ? "SCHED_FIFO priority 1 (stands for the network)"
+                                : "normal priority (SCHED_FIFO refused: arrivals may bunch)");
   std::printf("%-11s %11s %11s %6s | %9s %5s %8s %8s %8s %8s %8s %8s %6s\n", "mix", "direct/s",
               "submit/s", "ratio", "offered/s", "dl µs", "p50 µs", "p90 µs", "p99 µs", "p99.9 µs",
               "svc p99", "+p99 µs", "drops");
@@ -761,10 +777,10 @@ void print_pipeline_text(const options& o, const std::vector<pipeline_row>& rows
         std::printf("%-11s %11s %11s %6s | ", "", "", "", "");
       }
       first = false;
-      std::printf("%9.0f %5.0f %8.1f %8.1f %8.1f %8.1f %8.1f %8.1f %6llu%s\n", l.rate,
+      std::printf("%9.0f %5.0f %8.1f %8.1f %8.1f %8.1f %8.1f %8.1f %8.1f %5llu%s\n", l.rate,
                   l.deadline_us, us(x.latency.p50), us(x.latency.p90), us(x.latency.p99),
                   us(x.latency.p999), us(x.pipeline.service_ns.p99), l.added_p99_us,
-                  static_cast<unsigned long long>(x.dropped),
+                  us(x.pacer_lag.p99), static_cast<unsigned long long>(x.dropped),
                   r.unexpected == 0 ? "" : "  <-- unexpected results");
     }
   }
@@ -772,7 +788,9 @@ void print_pipeline_text(const options& o, const std::vector<pipeline_row>& rows
       "(direct/s: verifier::verify on the same number of threads; submit/s: one producer, closed "
       "loop, drain timed;\n ratio = submit/direct; latency: open loop at %.0f %% of submit/s, from "
       "each token's scheduled send\n time to its completion; dl = batch deadline; svc p99 = p99 "
-      "of verify() inside the pipeline;\n +p99 = p99 - svc p99, what queueing and batching add)\n",
+      "of verify() inside the pipeline;\n +p99 = p99 - svc p99, what queueing and batching add; "
+      "lag "
+      "p99 = how late the pacer itself sent, included in p99)\n",
       o.load * 100);
 }
 
@@ -833,6 +851,7 @@ std::string pipeline_json(const std::vector<pipeline_row>& rows) {
     const pipeline_row& r = rows[i];
     if (i != 0) out += ",";
     out += "{\"mix\":\"" + json_escape(r.name) + "\",\"workers\":" + std::to_string(r.workers);
+    out += ",\"max_batch\":" + std::to_string(r.max_batch);
     if (!r.error.empty()) out += ",\"error\":\"" + json_escape(r.error) + "\"";
     std::snprintf(num, sizeof num, "%.1f", r.direct_tps);
     out += ",\"direct_tokens_per_second\":" + std::string(num);
@@ -848,6 +867,7 @@ std::string pipeline_json(const std::vector<pipeline_row>& rows) {
       std::snprintf(num, sizeof num, "%.1f", l.rate);
       out += ",\"offered_per_second\":" + std::string(num);
       out += ",\"dropped\":" + std::to_string(l.load.dropped);
+      out += std::string(",\"pacer_realtime\":") + (l.load.pacer_realtime ? "true" : "false");
       out += ",\"latency_ns\":" + summary_json(l.load.latency);
       out += ",\"pacer_lag_ns\":" + summary_json(l.load.pacer_lag);
       out += ",\"submit_to_completion_ns\":" + summary_json(l.load.pipeline.latency_ns);

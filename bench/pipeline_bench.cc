@@ -20,6 +20,7 @@
 // (>= 0.95), verify_batch / direct (>= 0.97), and the best grain per algorithm and batch size.
 // Unless --benchmark_min_time is given, each benchmark runs for 0.5 s.
 #include <benchmark/benchmark.h>
+#include <time.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -108,6 +109,20 @@ bool make_env(bench_env& env) {
   return true;
 }
 
+// CPU time of the whole process (every thread: producer, batcher, workers), in ns.
+double process_cpu_ns() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) * 1e9 + static_cast<double>(ts.tv_nsec);
+}
+
+// Process CPU ns per item: the pipeline's cost per token whatever else runs on the machine
+// (throughput on shared cores depends on the neighbours; CPU per token much less).
+void set_cpu_per_item(benchmark::State& state, double cpu0, std::int64_t items) {
+  if (items > 0)
+    state.counters["cpu_ns/item"] = (process_cpu_ns() - cpu0) / static_cast<double>(items);
+}
+
 std::unique_ptr<jwtx::batch_pipeline> make_pipeline(std::size_t workers, std::size_t grain = 4) {
   jwtx::pipeline_options o;
   o.concurrency = workers;
@@ -129,11 +144,15 @@ void bm_direct(benchmark::State& state, const alg_tokens* a) {
   std::size_t i = (static_cast<std::size_t>(state.thread_index()) * 97) % tokens.size();
   g_env->verifier->verify(tokens[i], r);  // warm: sizes the result's buffers
   std::uint64_t bad = 0;
+  const double cpu0 = process_cpu_ns();
   for (auto _ : state) {
     g_env->verifier->verify(tokens[i], r);
     bad += r.ok() ? 0 : 1;
     if (++i == tokens.size()) i = 0;
   }
+  // After the loop's closing barrier: thread 0 sees every thread's CPU time.
+  if (state.thread_index() == 0)
+    set_cpu_per_item(state, cpu0, state.iterations() * state.threads());
   if (bad != 0) state.SkipWithError("a token did not verify");
   state.SetItemsProcessed(state.iterations());
 }
@@ -151,12 +170,14 @@ void bm_submit(benchmark::State& state, const alg_tokens* a, std::size_t workers
   std::size_t i = 0;
   benchmark::IterationCount n = 0;
   bool refused = false;
+  const double cpu0 = process_cpu_ns();
   for (auto _ : state) {
     refused |= !jwtx::bench::offer(*p, tokens[i], c, 0, how);
     if (++i == tokens.size()) i = 0;
     if (++n == state.max_iterations) p->close();  // the drain is part of the timed run
   }
   p->close();
+  set_cpu_per_item(state, cpu0, state.iterations());
   const jwtx::pipeline_snapshot s = p->snapshot();
   if (refused || counter.ok() != static_cast<std::uint64_t>(state.iterations()))
     state.SkipWithError("a token was refused or did not verify");
@@ -177,10 +198,12 @@ void bm_verify_batch(benchmark::State& state, const alg_tokens* a, std::size_t w
   std::vector<jwtx::verify_result> results(batch);
   p->verify_batch(tokens, results);  // warm: sizes every result's buffers, wakes the workers
   std::uint64_t bad = 0;
+  const double cpu0 = process_cpu_ns();
   for (auto _ : state) {
     p->verify_batch(tokens, results);
     bad += results[batch / 2].ok() ? 0 : 1;
   }
+  set_cpu_per_item(state, cpu0, state.iterations() * static_cast<std::int64_t>(batch));
   if (bad != 0) state.SkipWithError("a token did not verify");
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(batch));
 }
@@ -234,6 +257,10 @@ class recording_reporter : public benchmark::ConsoleReporter {
       if (it == r.counters.end()) continue;
       double& best = rate_[r.benchmark_name()];
       best = std::max(best, it->second.value);
+      const auto cpu = r.counters.find("cpu_ns/item");
+      if (cpu == r.counters.end()) continue;
+      const auto [c, inserted] = cpu_.emplace(r.benchmark_name(), cpu->second.value);
+      if (!inserted) c->second = std::min(c->second, cpu->second.value);
     }
     ConsoleReporter::ReportRuns(runs);
   }
@@ -242,10 +269,15 @@ class recording_reporter : public benchmark::ConsoleReporter {
     if (it == rate_.end()) return std::nullopt;
     return it->second;
   }
-  const std::map<std::string, double>& all() const { return rate_; }
+  std::optional<double> cpu(const std::string& name) const {
+    const auto it = cpu_.find(name);
+    if (it == cpu_.end()) return std::nullopt;
+    return it->second;
+  }
 
  private:
   std::map<std::string, double> rate_;
+  std::map<std::string, double> cpu_;  // lowest process CPU ns per item
 };
 
 void ratio_line(const char* what, std::optional<double> num, std::optional<double> den,
@@ -273,6 +305,15 @@ void print_summary(const bench_env& env, const recording_reporter& rep) {
       ratio_line(("submit 2 workers / 1 worker " + tag).c_str(), submit(2), submit(1), 1.85);
       ratio_line(("submit / direct, 1 thread " + tag).c_str(), submit(1), direct(1), 0.95);
       ratio_line(("submit / direct, 2 threads " + tag).c_str(), submit(2), direct(2), 0.95);
+      // CPU efficiency: direct CPU per token / pipeline CPU per token (robust to neighbours).
+      for (const int t : {1, 2}) {
+        const std::string th = std::to_string(t);
+        const auto d = rep.cpu("BM_Direct/" + alg + "/real_time/threads:" + th);
+        const auto p = rep.cpu("BM_Submit/" + alg + "/workers:" + th + "/wait=" + w + "/real_time");
+        if (d && p)
+          std::printf("  %-44s %10.0f / %10.0f = %5.3f  (CPU ns/token, direct / submit)\n",
+                      ("CPU efficiency, " + th + " thread(s) " + tag).c_str(), *d, *p, *d / *p);
+      }
     }
     for (const int t : {1, 2}) {
       for (const char* n : {"64", "4096"}) {

@@ -11,10 +11,15 @@
 // - open_loop(): offers tokens at a fixed arrival rate from the calling thread (the pacer). Each
 //   token's tag is its SCHEDULED send time, so the latency it records includes any time the token
 //   spent waiting for the pacer: a slow pipeline cannot hide queueing by slowing the arrivals
-//   (no coordinated omission). A full queue is a drop, not a wait.
+//   (no coordinated omission). A full queue is a drop, not a wait. The pacer stands for the
+//   network, not for the system under test: it asks for SCHED_FIFO priority 1 (granted to root or
+//   CAP_SYS_NICE; otherwise it stays a normal thread and says so) so that the pipeline's own busy
+//   threads, or a neighbour's, cannot bunch the arrivals; how late it still sent is reported.
 #pragma once
 
 #include <oneapi/tbb/task_arena.h>
+#include <pthread.h>
+#include <sched.h>
 #include <sys/prctl.h>
 #include <time.h>
 
@@ -109,9 +114,10 @@ struct load_result {
   double tokens_per_second() const {
     return seconds > 0 ? static_cast<double>(completed) / seconds : 0;
   }
-  latency_summary latency;     // open loop: scheduled send -> completion
-  latency_summary pacer_lag;   // open loop: scheduled send -> submit() called
-  pipeline_snapshot pipeline;  // the pipeline's own view (submit -> completion etc.)
+  latency_summary latency;      // open loop: scheduled send -> completion
+  latency_summary pacer_lag;    // open loop: scheduled send -> submit() called
+  bool pacer_realtime = false;  // open loop: the pacer ran at SCHED_FIFO priority
+  pipeline_snapshot pipeline;   // the pipeline's own view (submit -> completion etc.)
 };
 
 // Saturates |p| from this thread for |seconds|, then closes it (drains) and reports.
@@ -149,9 +155,14 @@ inline load_result open_loop(batch_pipeline& p, std::span<const std::string_view
   latency_histogram lag;
   const int old_slack = ::prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0);
   ::prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
+  int old_policy = SCHED_OTHER;
+  sched_param old_param{};
+  ::pthread_getschedparam(::pthread_self(), &old_policy, &old_param);
+  const sched_param fifo{1};
+  load_result out;
+  out.pacer_realtime = ::pthread_setschedparam(::pthread_self(), SCHED_FIFO, &fifo) == 0;
   const double interval = 1e9 / rate;
   const std::uint64_t total = static_cast<std::uint64_t>(rate * seconds);
-  load_result out;
   const std::uint64_t t0 = steady_ns() + 1'000'000;  // first send in 1 ms
   std::uint64_t k = 0;
   std::size_t i = 0;
@@ -175,6 +186,7 @@ inline load_result open_loop(batch_pipeline& p, std::span<const std::string_view
     if (++i == tokens.size()) i = 0;
     ++k;
   }
+  if (out.pacer_realtime) ::pthread_setschedparam(::pthread_self(), old_policy, &old_param);
   p.close();
   ::prctl(PR_SET_TIMERSLACK, static_cast<unsigned long>(old_slack), 0, 0, 0);
   out.seconds = static_cast<double>(steady_ns() - t0) * 1e-9;
