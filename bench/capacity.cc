@@ -15,7 +15,9 @@
 //    row per algorithm mix (HS256, RS256, ES256, EdDSA, all ten public-key algorithms interleaved):
 //    - direct: verifier::verify on --workers lanes, as in 3;
 //    - submit: one producer thread (this one) keeps the pipeline saturated through submit(),
-//      sleeping 200 µs whenever the queue answers overloaded (closed loop; the drain is timed);
+//      sleeping 1 ms whenever the queue answers overloaded (closed loop; the drain is timed). It
+//      refills in bursts, so batches fill up (bench/pipeline_bench.cc: 200 µs sleeps or
+//      submit_wait give batches of 3 to 17 tokens and cost 3-10 % of the throughput);
 //    - latency: an open loop at --load (default 0.7) of the submit rate, fixed arrival times,
 //      latency from each token's SCHEDULED send time to its completion (no coordinated omission),
 //      with --batch-deadline-us (default 50) and with a 0 µs deadline for comparison; "added p99"
@@ -685,8 +687,8 @@ pipeline_row run_pipeline_mix(const pipeline_mix& m, const options& o) {
   row.direct_tps = d.tokens_per_second;
   row.unexpected += d.unexpected;
 
-  const jwtx::bench::load_result closed =
-      jwtx::bench::closed_loop(*p, m.tokens, o.pipeline_seconds, jwtx::bench::producer_wait::poll);
+  const jwtx::bench::load_result closed = jwtx::bench::closed_loop(
+      *p, m.tokens, o.pipeline_seconds, jwtx::bench::producer_wait::poll_1ms);
   row.submit_tps = closed.tokens_per_second();
   row.submit_duplicates = closed.pipeline.duplicates;
   row.unexpected += closed.offered - closed.ok;

@@ -6,10 +6,13 @@
 //   BM_Submit/<alg>/workers:W/<wait>     one producer (the benchmark thread) submits through a
 //                                        pipeline of concurrency W, closed loop: it waits for room
 //                                        when the queue is full, by submit_wait (wait=futex) or by
-//                                        submit + a 200 µs sleep on overloaded (wait=poll). The
-//                                        last iteration closes the pipeline, so the drain is timed.
-//   BM_VerifyBatch/<alg>/workers:W/batch:N   verify_batch of N tokens on a pipeline of concurrency
-//   W. BM_VerifyBatchGrain/<alg>/batch:N/grain:G  the same on every core, per verify_batch_grain.
+//                                        submit + a 200 µs or 1 ms sleep on overloaded (wait=poll,
+//                                        wait=poll1ms). The last iteration closes the pipeline, so
+//                                        the drain is timed.
+//   BM_VerifyBatch/<alg>/workers:W/batch:N
+//                                        verify_batch of N tokens on a pipeline of concurrency W.
+//   BM_VerifyBatchGrain/<alg>/batch:N/grain:G
+//                                        the same on every core, per verify_batch_grain.
 //
 // Every algorithm has 512 distinct tokens (distinct jti) submitted round-robin, so a batch (at most
 // 64 consecutive submissions) never holds two identical tokens: the pipeline gets no dedup bonus
@@ -209,7 +212,7 @@ void bm_verify_batch(benchmark::State& state, const alg_tokens* a, std::size_t w
 }
 
 void register_all(const bench_env& env) {
-  const char* wait_names[] = {"futex", "poll"};
+  const char* wait_names[] = {"futex", "poll", "poll1ms"};
   for (const alg_tokens& a : env.algs) {
     const std::string alg(jwtx::algorithm_name(a.alg));
     for (std::size_t t = 1; t <= 2; ++t) {
@@ -217,7 +220,8 @@ void register_all(const bench_env& env) {
       benchmark::RegisterBenchmark(("BM_Direct/" + alg).c_str(), bm_direct, &a)
           ->Threads(static_cast<int>(t))
           ->UseRealTime();
-      for (const producer_wait how : {producer_wait::futex, producer_wait::poll}) {
+      for (const producer_wait how :
+           {producer_wait::futex, producer_wait::poll, producer_wait::poll_1ms}) {
         benchmark::RegisterBenchmark(
             ("BM_Submit/" + alg + "/workers:" + th + "/wait=" + wait_names[static_cast<int>(how)])
                 .c_str(),
@@ -296,7 +300,7 @@ void print_summary(const bench_env& env, const recording_reporter& rep) {
     auto direct = [&](int t) {
       return rep.rate("BM_Direct/" + alg + "/real_time/threads:" + std::to_string(t));
     };
-    for (const char* w : {"futex", "poll"}) {
+    for (const char* w : {"futex", "poll", "poll1ms"}) {
       auto submit = [&](int t) {
         return rep.rate("BM_Submit/" + alg + "/workers:" + std::to_string(t) + "/wait=" + w +
                         "/real_time");

@@ -88,8 +88,9 @@ class completion_counter {
 
 // How a closed-loop producer waits when the queue is full.
 enum class producer_wait {
-  futex,  // submit_wait(): sleeps on the pipeline's futex; workers wake it as slots free
-  poll,   // submit(); on overloaded, sleep kPollSleep and retry (workers never signal)
+  futex,     // submit_wait(): sleeps on the pipeline's futex; workers wake it as slots free
+  poll,      // submit(); on overloaded, sleep kPollSleep and retry (workers never signal)
+  poll_1ms,  // the same with a 1 ms sleep: refills in bursts, so the batcher sees full batches
 };
 inline constexpr std::chrono::microseconds kPollSleep{200};
 
@@ -101,7 +102,8 @@ inline bool offer(batch_pipeline& p, std::string_view token, completion c, std::
   for (;;) {
     const status s = p.submit(token, c, tag);
     if (s != status::overloaded) return s == status::ok;
-    std::this_thread::sleep_for(kPollSleep);
+    std::this_thread::sleep_for(how == producer_wait::poll ? kPollSleep
+                                                           : std::chrono::microseconds(1000));
   }
 }
 
