@@ -97,7 +97,8 @@ void usage(std::FILE* out) {
   std::fprintf(out,
                "usage: jwtx_capacity [--seconds-per-alg S] [--tokens-per-alg N] [--threads T] "
                "[--workers W]\n"
-               "                     [--pipeline-seconds S] [--batch-deadline-us D] [--load F] "
+               "                     [--pipeline-seconds S] [--batch-deadline-us D] [--max-batch "
+               "N] [--load F] "
                "[--no-pipeline] [--json]\n"
                "  --seconds-per-alg S  wall-clock seconds each algorithm is timed (default 1.5)\n"
                "  --tokens-per-alg N   distinct valid tokens minted per algorithm (default 256)\n"
