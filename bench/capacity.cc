@@ -9,9 +9,24 @@
 //    alg "none", unknown kid, malformed, JWE, too large).
 // 3. Prints a verdict table (expected vs returned status per category; exit code 1 on any
 //    surprise) and a throughput table: each algorithm is verified for a fixed wall-clock duration,
-//    cycling over its tokens with a reused jwtx::verify_result, on --threads threads.
+//    cycling over its tokens with a reused jwtx::verify_result, on --threads threads (lanes of a
+//    oneTBB task_arena; no std::thread pool).
+// 4. A pipeline table (jwtx::batch_pipeline on --workers arena threads, default every core), one
+//    row per algorithm mix (HS256, RS256, ES256, EdDSA, all ten public-key algorithms interleaved):
+//    - direct: verifier::verify on --workers lanes, as in 3;
+//    - submit: one producer thread (this one) keeps the pipeline saturated through submit(),
+//      sleeping 1 ms whenever the queue answers overloaded (closed loop; the drain is timed). It
+//      refills in bursts, so batches fill up (bench/pipeline_bench.cc: 200 µs sleeps or
+//      submit_wait give batches of 3 to 17 tokens and cost 3-10 % of the throughput);
+//    - latency: an open loop at --load (default 0.7) of the submit rate, fixed arrival times,
+//      latency from each token's SCHEDULED send time to its completion (no coordinated omission),
+//      with --batch-deadline-us (default 50) and with a 0 µs deadline for comparison; "added p99"
+//      is that p99 minus the p99 of the verification itself (the pipeline's service histogram).
 //
 // Tokens are never printed; only counts, sizes and statuses are.
+#include <oneapi/tbb/task_arena.h>
+#include <oneapi/tbb/task_group.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -21,7 +36,6 @@
 #include <fstream>
 #include <functional>
 #include <iterator>
-#include <latch>
 #include <map>
 #include <memory>
 #include <optional>
@@ -32,6 +46,7 @@
 #include <vector>
 
 #include "bench/bench_options.h"
+#include "bench/pipeline_load.h"
 #include "engine/jws/algorithm.h"
 #include "engine/jws/base64url/base64url.h"
 #include "engine/keys/key_set.h"
@@ -69,16 +84,34 @@ struct options {
   std::size_t tokens_per_alg = 256;
   unsigned threads = 1;
   bool json = false;
+  // The pipeline table.
+  bool pipeline = true;
+  std::size_t workers = 0;  // 0: every core
+  double pipeline_seconds = 1.0;
+  double batch_deadline_us = 50;
+  std::size_t max_batch = jwtx::pipeline_options{}.max_batch;
+  double load = 0.7;
 };
 
 void usage(std::FILE* out) {
   std::fprintf(out,
                "usage: jwtx_capacity [--seconds-per-alg S] [--tokens-per-alg N] [--threads T] "
-               "[--json]\n"
+               "[--workers W]\n"
+               "                     [--pipeline-seconds S] [--batch-deadline-us D] [--max-batch "
+               "N] [--load F] "
+               "[--no-pipeline] [--json]\n"
                "  --seconds-per-alg S  wall-clock seconds each algorithm is timed (default 1.5)\n"
                "  --tokens-per-alg N   distinct valid tokens minted per algorithm (default 256)\n"
                "  --threads T          verifying threads, each with its own verify_result "
                "(default 1)\n"
+               "  --workers W          pipeline arena threads; 0 = every core (default 0)\n"
+               "  --pipeline-seconds S wall-clock seconds per pipeline measurement (default 1)\n"
+               "  --batch-deadline-us D  batch deadline of the latency run (default 50; a 0 us "
+               "run is added)\n"
+               "  --max-batch N        pipeline batch size limit (default: the pipeline's, 64)\n"
+               "  --load F             open-loop rate as a fraction of the submit rate (default "
+               "0.7)\n"
+               "  --no-pipeline        skip the pipeline table\n"
                "  --json               machine-readable output on stdout\n");
 }
 
@@ -115,13 +148,39 @@ std::optional<options> parse_args(int argc, char** argv) {
       std::exit(0);
     } else if (arg == "--json") {
       o.json = true;
-    } else if (arg == "--seconds-per-alg") {
+    } else if (arg == "--no-pipeline") {
+      o.pipeline = false;
+    } else if (arg == "--seconds-per-alg" || arg == "--pipeline-seconds" ||
+               arg == "--batch-deadline-us" || arg == "--load") {
       if (!need_value()) return std::nullopt;
       const std::string v(value);
       char* end = nullptr;
       const double s = std::strtod(v.c_str(), &end);
-      if (v.empty() || *end != '\0' || !(s > 0) || s > 3600) return bad();
-      o.seconds_per_alg = s;
+      if (v.empty() || *end != '\0' || !(s >= 0)) return bad();
+      if (arg == "--batch-deadline-us") {
+        if (s > 1e6) return bad();
+        o.batch_deadline_us = s;
+      } else if (arg == "--load") {
+        if (s <= 0 || s > 1) return bad();
+        o.load = s;
+      } else {
+        if (s <= 0 || s > 3600) return bad();
+        (arg == "--seconds-per-alg" ? o.seconds_per_alg : o.pipeline_seconds) = s;
+      }
+    } else if (arg == "--workers") {
+      if (!need_value()) return std::nullopt;
+      const std::string v(value);
+      char* end = nullptr;
+      const unsigned long n = std::strtoul(v.c_str(), &end, 10);
+      if (v.empty() || v[0] == '-' || *end != '\0' || n > 1024) return bad();
+      o.workers = n;
+    } else if (arg == "--max-batch") {
+      if (!need_value()) return std::nullopt;
+      const std::string v(value);
+      char* end = nullptr;
+      const unsigned long n = std::strtoul(v.c_str(), &end, 10);
+      if (v.empty() || v[0] == '-' || *end != '\0' || n == 0 || n > 4096) return bad();
+      o.max_batch = n;
     } else if (arg == "--tokens-per-alg" || arg == "--threads") {
       if (!need_value()) return std::nullopt;
       const std::string v(value);
@@ -181,8 +240,8 @@ std::string json_escape(std::string_view s) {
 
 struct demo_keys {
   std::vector<jwtx::signing_key> signers;  // indexed like kAlgorithms
-  std::unique_ptr<jwtx::verifier> hmac;    // HS256/384/512 keys (oct JWKs)
-  std::unique_ptr<jwtx::verifier> pub;     // RSA, EC and Ed25519 public JWKs
+  std::shared_ptr<jwtx::verifier> hmac;    // HS256/384/512 keys (oct JWKs)
+  std::shared_ptr<jwtx::verifier> pub;     // RSA, EC and Ed25519 public JWKs
   std::unique_ptr<jwtx::verifier> cached;  // |pub|'s keys with the verified-token cache on
 
   const jwtx::signing_key& signer(algorithm a) const {
@@ -497,19 +556,40 @@ struct worker_result {
   double seconds = 0;
 };
 
-// Verifies |tokens| round-robin (thread t starts at a different offset) until |seconds| have
-// passed. Runs |threads| threads that start together; each owns its verify_result.
+// Runs work(0..n-1) concurrently: lane 0 on this thread, the others as tasks of a task_arena of n
+// threads (no std::thread pool: the arena's workers are TBB's). A lane that starts late still runs
+// until the common deadline, so the lanes never wait for each other.
+template <class F>
+void run_lanes(unsigned n, F&& work) {
+  if (n == 1) {
+    work(0u);
+    return;
+  }
+  tbb::task_arena arena(static_cast<int>(n));
+  arena.execute([&] {
+    tbb::task_group lanes;
+    for (unsigned t = 1; t < n; ++t) lanes.run([&work, t] { work(t); });
+    work(0u);
+    lanes.wait();
+  });
+}
+
+// Verifies |tokens| round-robin (lane t starts at a different offset) for |seconds| of wall time
+// on |threads| lanes (run_lanes), each with its own verify_result.
 throughput_row time_tokens(std::string name, const std::vector<timed_token>& tokens, bool expect_ok,
                            double seconds, unsigned threads) {
   constexpr std::size_t kWarmup = 32;  // tokens verified before timing (sizes result buffers)
   constexpr int kBatch = 8;            // verify() calls between clock reads
   const std::size_t n = tokens.size();
   std::vector<worker_result> results(threads);
-  std::latch start(static_cast<std::ptrdiff_t>(threads));
   const auto budget =
       std::chrono::duration_cast<steady::duration>(std::chrono::duration<double>(seconds));
+  // The lanes start together at a common time (a few ms ahead, so every worker can join) and stop
+  // at a common deadline.
+  const steady::time_point t_start = steady::now() + std::chrono::milliseconds(5);
+  const steady::time_point deadline = t_start + budget;
 
-  auto work = [&](unsigned t) {
+  run_lanes(threads, [&](unsigned t) {
     jwtx::verify_result r;
     std::size_t i = (n * t / threads) % n;
     for (std::size_t w = 0; w < std::min(n, kWarmup); ++w) {
@@ -517,9 +597,8 @@ throughput_row time_tokens(std::string name, const std::vector<timed_token>& tok
       tok.verifier->verify(tok.token, r);
     }
     worker_result out;
-    start.arrive_and_wait();
+    std::this_thread::sleep_until(t_start);
     const steady::time_point t0 = steady::now();
-    const steady::time_point deadline = t0 + budget;
     steady::time_point now;
     do {
       for (int b = 0; b < kBatch; ++b) {
@@ -533,16 +612,8 @@ throughput_row time_tokens(std::string name, const std::vector<timed_token>& tok
     } while (now < deadline);
     out.seconds = std::chrono::duration<double>(now - t0).count();
     results[t] = out;
-  };
-
-  if (threads == 1) {
-    work(0);
-  } else {
-    std::vector<std::thread> pool;
-    pool.reserve(threads);
-    for (unsigned t = 0; t < threads; ++t) pool.emplace_back(work, t);
-    for (std::thread& th : pool) th.join();
-  }
+  });
+  const double wall = std::chrono::duration<double>(steady::now() - t_start).count();
 
   throughput_row row;
   row.name = std::move(name);
@@ -554,11 +625,119 @@ throughput_row time_tokens(std::string name, const std::vector<timed_token>& tok
   for (const worker_result& w : results) {
     row.verified += w.calls;
     row.unexpected += expect_ok ? w.calls - w.ok : w.ok;
-    row.tokens_per_second += static_cast<double>(w.calls) / w.seconds;
     us_sum += w.seconds * 1e6 / static_cast<double>(w.calls);
   }
+  // All lanes' calls over the common wall time: a lane that started late cannot inflate it.
+  row.tokens_per_second = static_cast<double>(row.verified) / wall;
   row.us_per_token = us_sum / threads;
   return row;
+}
+
+// ---- pipeline -----------------------------------------------------------------------------------
+
+struct pipeline_mix {
+  std::string name;
+  std::shared_ptr<const jwtx::verifier> verifier;
+  std::vector<std::string_view> tokens;  // distinct, in submission order
+};
+
+struct open_loop_row {
+  double deadline_us = 0;
+  double rate = 0;  // offered tokens/s
+  jwtx::bench::load_result load;
+  double added_p99_us = 0;  // latency p99 - service p99
+};
+
+struct pipeline_row {
+  std::string name;
+  std::size_t workers = 0;
+  std::size_t max_batch = 0;
+  double direct_tps = 0;
+  double submit_tps = 0;
+  std::uint64_t submit_duplicates = 0;  // tokens a batch answered by dedup (0 with distinct tokens)
+  std::vector<open_loop_row> latency;
+  std::uint64_t unexpected = 0;  // completions that were not ok, refusals in the closed loop
+  std::string error;
+};
+
+std::unique_ptr<jwtx::batch_pipeline> make_pipeline(const pipeline_mix& m, std::size_t workers,
+                                                    std::size_t max_batch, double deadline_us,
+                                                    std::string* why) {
+  jwtx::pipeline_options po;
+  po.concurrency = workers;
+  po.max_batch = max_batch;
+  po.batch_deadline = std::chrono::nanoseconds(static_cast<std::int64_t>(deadline_us * 1e3));
+  return jwtx::batch_pipeline::create(m.verifier, po, why);
+}
+
+pipeline_row run_pipeline_mix(const pipeline_mix& m, const options& o) {
+  pipeline_row row;
+  row.name = m.name;
+  std::string why;
+  auto p = make_pipeline(m, o.workers, o.max_batch, o.batch_deadline_us, &why);
+  if (!p) {
+    row.error = why;
+    return row;
+  }
+  row.workers = p->concurrency();
+  row.max_batch = o.max_batch;
+  std::vector<timed_token> direct;
+  for (const std::string_view t : m.tokens) direct.push_back({t, m.verifier.get()});
+  const throughput_row d =
+      time_tokens(m.name, direct, true, o.pipeline_seconds, static_cast<unsigned>(row.workers));
+  row.direct_tps = d.tokens_per_second;
+  row.unexpected += d.unexpected;
+
+  const jwtx::bench::load_result closed = jwtx::bench::closed_loop(
+      *p, m.tokens, o.pipeline_seconds, jwtx::bench::producer_wait::poll_1ms);
+  row.submit_tps = closed.tokens_per_second();
+  row.submit_duplicates = closed.pipeline.duplicates;
+  row.unexpected += closed.offered - closed.ok;
+
+  for (const double deadline_us : {o.batch_deadline_us, 0.0}) {
+    auto q = make_pipeline(m, row.workers, o.max_batch, deadline_us, &why);
+    if (!q) {
+      row.error = why;
+      return row;
+    }
+    open_loop_row l;
+    l.deadline_us = deadline_us;
+    l.rate = o.load * row.submit_tps;
+    l.load = jwtx::bench::open_loop(*q, m.tokens, l.rate, o.pipeline_seconds);
+    l.added_p99_us = (static_cast<double>(l.load.latency.p99) -
+                      static_cast<double>(l.load.pipeline.service_ns.p99)) *
+                     1e-3;
+    row.unexpected += (l.load.offered - l.load.dropped) - l.load.ok;
+    row.latency.push_back(l);
+    if (o.batch_deadline_us == 0) break;  // the comparison row would repeat it
+  }
+  return row;
+}
+
+// The mixes: the hmac verifier's HS256, and the public verifier's RS256, ES256, EdDSA and all its
+// algorithms interleaved (one token of each in turn), each with its valid tokens only.
+std::vector<pipeline_row> run_pipeline(const demo_keys& k, const std::vector<category>& mix_rows,
+                                       const options& o) {
+  std::vector<pipeline_mix> mixes;
+  std::vector<const category*> pub_rows;
+  for (const category& c : mix_rows) {
+    if (!c.alg) continue;
+    if (!is_hmac(*c.alg)) pub_rows.push_back(&c);
+    if (*c.alg != algorithm::HS256 && *c.alg != algorithm::RS256 && *c.alg != algorithm::ES256 &&
+        *c.alg != algorithm::EdDSA)
+      continue;
+    pipeline_mix m{std::string(jwtx::algorithm_name(*c.alg)), is_hmac(*c.alg) ? k.hmac : k.pub, {}};
+    for (const token_case& t : c.tokens) m.tokens.push_back(t.token);
+    mixes.push_back(std::move(m));
+  }
+  pipeline_mix all{"public mix", k.pub, {}};
+  for (std::size_t i = 0; i < o.tokens_per_alg; ++i)
+    for (const category* c : pub_rows) all.tokens.push_back(c->tokens[i].token);
+  mixes.push_back(std::move(all));
+
+  std::vector<pipeline_row> rows;
+  for (const pipeline_mix& m : mixes) rows.push_back(run_pipeline_mix(m, o));
+  return rows;
 }
 
 // ---- output -------------------------------------------------------------------------------------
@@ -572,8 +751,55 @@ struct run_info {
   std::size_t bad_tokens = 0;
 };
 
+double us(std::uint64_t ns) { return static_cast<double>(ns) * 1e-3; }
+
+void print_pipeline_text(const options& o, const std::vector<pipeline_row>& rows) {
+  if (rows.empty()) return;
+  std::printf(
+      "\npipeline (jwtx::batch_pipeline on %zu worker%s = the direct loop's lanes; max_batch %zu; "
+      "%.2f s per measurement)\n",
+      rows[0].workers, rows[0].workers == 1 ? "" : "s", o.max_batch, o.pipeline_seconds);
+  const bool rt = !rows[0].latency.empty() && rows[0].latency[0].load.pacer_realtime;
+  std::printf("pacer: %s\n", rt ? "SCHED_FIFO priority 1 (stands for the network)"
+                                : "normal priority (SCHED_FIFO refused: arrivals may bunch)");
+  std::printf("%-11s %11s %11s %6s | %9s %5s %8s %8s %8s %8s %8s %8s %6s\n", "mix", "direct/s",
+              "submit/s", "ratio", "offered/s", "dl µs", "p50 µs", "p90 µs", "p99 µs", "p99.9 µs",
+              "svc p99", "+p99 µs", "drops");
+  for (const pipeline_row& r : rows) {
+    if (!r.error.empty()) {
+      std::printf("%-11s pipeline not created: %s\n", r.name.c_str(), r.error.c_str());
+      continue;
+    }
+    bool first = true;
+    for (const open_loop_row& l : r.latency) {
+      const jwtx::bench::load_result& x = l.load;
+      if (first) {
+        std::printf("%-11s %11.0f %11.0f %6.3f | ", r.name.c_str(), r.direct_tps, r.submit_tps,
+                    r.direct_tps > 0 ? r.submit_tps / r.direct_tps : 0.0);
+      } else {
+        std::printf("%-11s %11s %11s %6s | ", "", "", "", "");
+      }
+      first = false;
+      std::printf("%9.0f %5.0f %8.1f %8.1f %8.1f %8.1f %8.1f %8.1f %8.1f %5llu%s\n", l.rate,
+                  l.deadline_us, us(x.latency.p50), us(x.latency.p90), us(x.latency.p99),
+                  us(x.latency.p999), us(x.pipeline.service_ns.p99), l.added_p99_us,
+                  us(x.pacer_lag.p99), static_cast<unsigned long long>(x.dropped),
+                  r.unexpected == 0 ? "" : "  <-- unexpected results");
+    }
+  }
+  std::printf(
+      "(direct/s: verifier::verify on the same number of threads; submit/s: one producer, closed "
+      "loop, drain timed;\n ratio = submit/direct; latency: open loop at %.0f %% of submit/s, from "
+      "each token's scheduled send\n time to its completion; dl = batch deadline; svc p99 = p99 "
+      "of verify() inside the pipeline;\n +p99 = p99 - svc p99, what queueing and batching add; "
+      "lag "
+      "p99 = how late the pacer itself sent, included in p99)\n",
+      o.load * 100);
+}
+
 void print_text(const options& o, const run_info& info, const std::vector<verdict_row>& verdicts,
-                std::size_t pass, std::size_t total, const std::vector<throughput_row>& rates) {
+                std::size_t pass, std::size_t total, const std::vector<throughput_row>& rates,
+                const std::vector<pipeline_row>& pipe) {
   std::printf("jwtx capacity benchmark\n");
   std::printf("cpu:      %s\n", info.cpu.c_str());
   std::printf("threads:  %u verifying (hardware: %u)\n", o.threads, info.hardware_threads);
@@ -609,11 +835,59 @@ void print_text(const options& o, const run_info& info, const std::vector<verdic
                 r.avg_token_bytes, static_cast<unsigned long long>(r.verified), r.tokens_per_second,
                 r.us_per_token, r.unexpected == 0 ? "" : "  <-- unexpected results in timed loop");
   }
-  std::printf("(tokens/s: sum over threads; µs/token: wall time per verify on one thread)\n");
+  std::printf(
+      "(tokens/s: every thread's verifies / wall time; µs/token: wall time per verify on one "
+      "thread)\n");
+  print_pipeline_text(o, pipe);
+}
+
+std::string summary_json(const jwtx::latency_summary& l) {
+  return "{\"p50\":" + std::to_string(l.p50) + ",\"p90\":" + std::to_string(l.p90) +
+         ",\"p99\":" + std::to_string(l.p99) + ",\"p999\":" + std::to_string(l.p999) +
+         ",\"max\":" + std::to_string(l.max) + ",\"count\":" + std::to_string(l.count) + "}";
+}
+
+std::string pipeline_json(const std::vector<pipeline_row>& rows) {
+  std::string out = "[";
+  char num[64];
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const pipeline_row& r = rows[i];
+    if (i != 0) out += ",";
+    out += "{\"mix\":\"" + json_escape(r.name) + "\",\"workers\":" + std::to_string(r.workers);
+    out += ",\"max_batch\":" + std::to_string(r.max_batch);
+    if (!r.error.empty()) out += ",\"error\":\"" + json_escape(r.error) + "\"";
+    std::snprintf(num, sizeof num, "%.1f", r.direct_tps);
+    out += ",\"direct_tokens_per_second\":" + std::string(num);
+    std::snprintf(num, sizeof num, "%.1f", r.submit_tps);
+    out += ",\"submit_tokens_per_second\":" + std::string(num);
+    out += ",\"submit_duplicates\":" + std::to_string(r.submit_duplicates);
+    out += ",\"unexpected\":" + std::to_string(r.unexpected) + ",\"latency\":[";
+    for (std::size_t j = 0; j < r.latency.size(); ++j) {
+      const open_loop_row& l = r.latency[j];
+      if (j != 0) out += ",";
+      std::snprintf(num, sizeof num, "%.1f", l.deadline_us);
+      out += "{\"batch_deadline_us\":" + std::string(num);
+      std::snprintf(num, sizeof num, "%.1f", l.rate);
+      out += ",\"offered_per_second\":" + std::string(num);
+      out += ",\"dropped\":" + std::to_string(l.load.dropped);
+      out += std::string(",\"pacer_realtime\":") + (l.load.pacer_realtime ? "true" : "false");
+      out += ",\"latency_ns\":" + summary_json(l.load.latency);
+      out += ",\"pacer_lag_ns\":" + summary_json(l.load.pacer_lag);
+      out += ",\"submit_to_completion_ns\":" + summary_json(l.load.pipeline.latency_ns);
+      out += ",\"queue_wait_ns\":" + summary_json(l.load.pipeline.queue_wait_ns);
+      out += ",\"service_ns\":" + summary_json(l.load.pipeline.service_ns);
+      out += ",\"batch_size\":" + summary_json(l.load.pipeline.batch_size);
+      std::snprintf(num, sizeof num, "%.1f", l.added_p99_us);
+      out += ",\"added_p99_us\":" + std::string(num) + "}";
+    }
+    out += "]}";
+  }
+  return out + "]";
 }
 
 void print_json(const options& o, const run_info& info, const std::vector<verdict_row>& verdicts,
-                std::size_t pass, std::size_t total, const std::vector<throughput_row>& rates) {
+                std::size_t pass, std::size_t total, const std::vector<throughput_row>& rates,
+                const std::vector<pipeline_row>& pipe) {
   std::string out = "{";
   out += "\"cpu\":\"" + json_escape(info.cpu) + "\"";
   out += ",\"threads\":" + std::to_string(o.threads);
@@ -661,7 +935,7 @@ void print_json(const options& o, const run_info& info, const std::vector<verdic
     out += ",\"us_per_token\":" + std::string(num);
     out += ",\"unexpected\":" + std::to_string(r.unexpected) + "}";
   }
-  out += "]}\n";
+  out += "],\"pipeline\":" + pipeline_json(pipe) + "}\n";
   std::fputs(out.c_str(), stdout);
 }
 
@@ -720,13 +994,17 @@ int main(int argc, char** argv) {
                                 o.seconds_per_alg, o.threads));
   }
 
+  std::vector<pipeline_row> pipe;
+  if (o.pipeline) pipe = run_pipeline(*keys, mix_rows, o);
+
   if (o.json) {
-    print_json(o, info, verdicts, pass, total, rates);
+    print_json(o, info, verdicts, pass, total, rates, pipe);
   } else {
-    print_text(o, info, verdicts, pass, total, rates);
+    print_text(o, info, verdicts, pass, total, rates, pipe);
   }
 
   std::uint64_t unexpected = 0;
   for (const throughput_row& r : rates) unexpected += r.unexpected;
+  for (const pipeline_row& r : pipe) unexpected += r.unexpected + (r.error.empty() ? 0 : 1);
   return pass == total && unexpected == 0 ? 0 : 1;
 }

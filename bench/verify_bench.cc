@@ -49,6 +49,7 @@
 #include <vector>
 
 #include "bench/bench_options.h"
+#include "bench/benchmark_init.h"
 #include "engine/jws/algorithm.h"
 #include "engine/jws/base64url/base64url.h"
 #include "engine/jws/claims.h"
@@ -611,16 +612,7 @@ void print_summary(const bench_env& env, const recording_reporter& rep) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // Default to a short per-benchmark minimum time unless the caller chose one.
-  std::vector<char*> args(argv, argv + argc);
-  bool has_min_time = false;
-  for (int i = 1; i < argc; ++i)
-    has_min_time |= std::string_view(argv[i]).starts_with("--benchmark_min_time");
-  std::string min_time_flag = "--benchmark_min_time=" + std::to_string(kDefaultMinTime);
-  if (!has_min_time) args.push_back(min_time_flag.data());
-  int n = static_cast<int>(args.size());
-  benchmark::Initialize(&n, args.data());
-  if (benchmark::ReportUnrecognizedArguments(n, args.data())) return 2;
+  if (!jwtx::bench::initialize_benchmark(argc, argv, kDefaultMinTime)) return 2;
 
   bench_env env;
   if (!make_env(env)) return 2;

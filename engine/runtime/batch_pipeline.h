@@ -85,8 +85,13 @@ struct pipeline_options {
   // taken from the queue (in [0, 1 s]; 0 = never wait for more), whichever comes first.
   std::size_t max_batch = 64;
   std::chrono::nanoseconds batch_deadline = std::chrono::microseconds(50);
-  // verify_batch(): tokens per parallel_for task (in [1, 65536]). 4 measured best for RS256 and
-  // ES256 batches of 64 to 4096 on two cores (bench/pipeline_bench.cc, BM_VerifyBatchGrain).
+  // verify_batch(): tokens per parallel_for task (in [1, 65536]). Measured on two idle cores
+  // (bench/pipeline_bench.cc BM_VerifyBatchGrain: RS256, ES256, EdDSA; batches of 64 to 4096;
+  // grains 1 to 32): most differences are within the 2 % run-to-run noise, since a task costs
+  // well under 1 µs next to 30 µs to 2 ms per asymmetric verify; 16 and 32 lose up to 8 % on
+  // 64-token batches (too few tasks to balance two workers). 4 was best or within 1.5 % of the
+  // best in 10 of 12 cells and at most 9 % behind (EdDSA, 256 tokens); it also cuts grain 1's
+  // task overhead for cheap HS* tokens (about 2 µs each).
   std::size_t verify_batch_grain = 4;
 };
 
