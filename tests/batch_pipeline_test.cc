@@ -178,6 +178,7 @@ TEST(BatchPipeline, BatchClosesAtItsSizeLimitAndIdenticalTokensVerifyOnce) {
   pipeline_options o = small_options();
   o.max_batch = 4;
   o.batch_deadline = 1s;  // only the size limit can close these batches quickly
+  o.dispatch_when_idle = false;
   o.concurrency = 1;
   auto p = batch_pipeline::create(v, o);
   ASSERT_TRUE(p);
@@ -202,6 +203,7 @@ TEST(BatchPipeline, BatchClosesAtItsDeadline) {
   pipeline_options o = small_options();
   o.max_batch = 1000;
   o.batch_deadline = 20ms;
+  o.dispatch_when_idle = false;
   auto p = batch_pipeline::create(v, o);
   ASSERT_TRUE(p);
   verify_ticket t;
@@ -210,6 +212,38 @@ TEST(BatchPipeline, BatchClosesAtItsDeadline) {
   const pipeline_snapshot s = p->snapshot();
   EXPECT_EQ(s.batches, 1u);
   EXPECT_GE(s.queue_wait_ns.max, 19'000'000u);  // it did wait for more tokens first
+}
+
+TEST(BatchPipeline, AnIdleWorkerTakesABatchBeforeItsDeadline) {
+  auto v = std::make_shared<const verifier>(asymmetric_set(), default_options());
+  pipeline_options o = small_options();
+  o.max_batch = 1000;
+  o.batch_deadline = 1s;  // dispatch_when_idle (the default) must not wait for it
+  auto p = batch_pipeline::create(v, o);
+  ASSERT_TRUE(p);
+  verify_ticket t;
+  ASSERT_EQ(p->submit(key_for(algorithm::EdDSA).mint(good_claims()), t), status::ok);
+  EXPECT_EQ(t.wait(), status::ok);
+  EXPECT_LT(p->snapshot().queue_wait_ns.max, 500'000'000u);  // far from the 1 s deadline
+}
+
+// A batch closed while every worker is busy is split: both workers share it.
+TEST(BatchPipeline, ABatchIsSharedByTheWorkers) {
+  auto v = std::make_shared<const verifier>(asymmetric_set(), default_options());
+  pipeline_options o = small_options();
+  o.max_batch = 8;
+  o.batch_deadline = 1s;
+  o.dispatch_when_idle = false;
+  auto p = batch_pipeline::create(v, o);
+  ASSERT_TRUE(p);
+  const std::string token = key_for(algorithm::EdDSA).mint(good_claims());
+  recorder rec(8);
+  for (std::uint64_t i = 0; i < 8; ++i)
+    ASSERT_EQ(p->submit(token, completion_for(rec), i), status::ok);
+  ASSERT_TRUE(wait_until([&] { return p->snapshot().results.total() == 8; }));
+  const pipeline_snapshot s = p->snapshot();
+  EXPECT_EQ(s.batches, 2u);  // one batch of 8, two tasks of 4
+  EXPECT_EQ(s.batch_size.max, 4u);
 }
 
 TEST(BatchPipeline, CacheHitsAreAnsweredFirstAndStillRecheckRevocation) {

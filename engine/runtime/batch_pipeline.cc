@@ -338,66 +338,83 @@ void batch_pipeline::batcher_loop() noexcept {
   // A 50 µs deadline needs a timer that fires near 50 µs: Linux's default slack is 50 µs.
   ::prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
   const std::uint64_t deadline_ns = static_cast<std::uint64_t>(options_.batch_deadline.count());
+  std::vector<std::uint32_t> staged(options_.max_batch);  // the batch being collected
   for (;;) {
-    std::uint32_t batch_id = 0;
-    if (!free_batches_.try_pop(batch_id)) {
-      // Cannot happen (a batch holds at least one accepted slot, and there is a batch per slot)
-      // unless a worker was preempted mid-push; try again shortly.
-      std::this_thread::yield();
-      continue;
-    }
-    std::uint32_t* ids = batch_ids_.get() + std::size_t{batch_id} * options_.max_batch;
     std::uint32_t n = 0;
     std::uint64_t first_ns = 0;
     for (;;) {
       std::uint32_t id = 0;
       if (queue_.try_pop(id)) {
         if (n == 0) first_ns = now_ns();
-        ids[n++] = id;
+        staged[n++] = id;
         if (n == options_.max_batch) break;
         continue;
       }
       std::chrono::nanoseconds wait(-1);  // no limit: idle until woken
+      std::uint32_t mode = kSleepingIdle;
       if (n > 0) {
+        // Nothing more queued: waiting for batch-mates only pays while every worker is busy.
+        if (options_.dispatch_when_idle && has_idle_worker()) break;
         const std::uint64_t waited = now_ns() - first_ns;
         if (waited >= deadline_ns) break;
         wait = std::chrono::nanoseconds(deadline_ns - waited);
+        mode = kSleepingWithBatch;  // a worker that goes idle wakes us (run_batch)
       } else if (closing_.load(std::memory_order_acquire)) {
         // Draining: done once every accepted token completed (a submitter that raced close() has
         // either seen closing_ or is visible here as busy).
         store_load_fence();
-        if (all_slots_free()) {
-          push_id(free_batches_, batch_id);
-          return;
-        }
+        if (all_slots_free()) return;
         wait = std::chrono::microseconds(200);  // outstanding tokens are completing
       }
-      // Announce the sleep, then look again (pairs with accept()'s fence).
+      // Announce the sleep, then look again (pairs with accept()'s and run_batch()'s fences).
       const std::uint32_t seq = wake_seq_.load(std::memory_order_acquire);
-      batcher_sleeping_.store(1, std::memory_order_relaxed);
+      batcher_sleeping_.store(mode, std::memory_order_relaxed);
       store_load_fence();
+      if (mode == kSleepingWithBatch && options_.dispatch_when_idle && has_idle_worker()) {
+        batcher_sleeping_.store(kAwake, std::memory_order_relaxed);
+        break;  // a worker finished meanwhile
+      }
       if (queue_.try_pop(id)) {
-        batcher_sleeping_.store(0, std::memory_order_relaxed);
+        batcher_sleeping_.store(kAwake, std::memory_order_relaxed);
         if (n == 0) first_ns = now_ns();
-        ids[n++] = id;
+        staged[n++] = id;
         if (n == options_.max_batch) break;
         continue;
       }
       futex_wait(wake_seq_, seq, wait);
-      batcher_sleeping_.store(0, std::memory_order_relaxed);
+      batcher_sleeping_.store(kAwake, std::memory_order_relaxed);
     }
-    batches_[batch_id].count.store(n, std::memory_order_release);
-    dispatch(batch_id);
+    dispatch(staged.data(), n);
   }
 }
 
-void batch_pipeline::dispatch(std::uint32_t batch_id) noexcept {
-  batches_in_flight_.fetch_add(1, std::memory_order_relaxed);
-  try {
-    arena_.enqueue([this, batch_id] { run_batch(batch_id); });
-  } catch (...) {
-    // TBB could not allocate the task: run the batch here rather than lose it.
-    run_batch(batch_id);
+bool batch_pipeline::has_idle_worker() const noexcept {
+  return running_batches_.load(std::memory_order_acquire) < concurrency_;
+}
+
+void batch_pipeline::dispatch(const std::uint32_t* ids, std::uint32_t n) noexcept {
+  // Split over up to `concurrency` tasks, so that a batch closed while the workers were busy is
+  // shared by the first workers to free up instead of running end to end on one of them.
+  const std::uint32_t parts = static_cast<std::uint32_t>(std::min<std::size_t>(n, concurrency_));
+  std::uint32_t begin = 0;
+  for (std::uint32_t k = 0; k < parts; ++k) {
+    const std::uint32_t end = static_cast<std::uint32_t>(std::uint64_t{n} * (k + 1) / parts);
+    std::uint32_t batch_id = 0;
+    // A batch holds at least one accepted slot and there is a batch per slot, so one is free
+    // unless a worker was preempted mid-push: retry.
+    while (!free_batches_.try_pop(batch_id)) std::this_thread::yield();
+    std::copy(ids + begin, ids + end,
+              batch_ids_.get() + std::size_t{batch_id} * options_.max_batch);
+    batches_[batch_id].count.store(end - begin, std::memory_order_release);
+    begin = end;
+    running_batches_.fetch_add(1, std::memory_order_relaxed);
+    batches_in_flight_.fetch_add(1, std::memory_order_relaxed);
+    try {
+      arena_.enqueue([this, batch_id] { run_batch(batch_id); });
+    } catch (...) {
+      // TBB could not allocate the task: run the batch here rather than lose it.
+      run_batch(batch_id);
+    }
   }
 }
 
@@ -421,12 +438,6 @@ void batch_pipeline::complete(worker& w, std::uint32_t slot_id, const verify_res
   HANDOFF_RELEASE(&s);
   s.busy.store(0, std::memory_order_release);
   push_id(slot_id < small_slots_ ? free_small_ : free_large_, slot_id);
-  // Pairs with submit_wait()'s announce (seq_cst RMW) then re-check.
-  store_load_fence();
-  if (slot_waiters_.load(std::memory_order_relaxed) != 0) {
-    slot_seq_.fetch_add(1, std::memory_order_release);
-    futex_wake(slot_seq_);
-  }
 }
 
 void batch_pipeline::run_batch(std::uint32_t batch_id) noexcept {
@@ -494,6 +505,16 @@ void batch_pipeline::run_batch(std::uint32_t batch_id) noexcept {
   HANDOFF_RELEASE(&batches_in_flight_);  // close() acquires: completions happen-before it returns
   w.in_use.store(0, std::memory_order_release);
   push_id(free_batches_, batch_id);
+  running_batches_.fetch_sub(1, std::memory_order_release);
+  // Pairs with the announce-then-recheck of submit_wait() and of the batcher. Once per batch, not
+  // per token: a producer blocked in submit_wait() wakes to a batch's worth of free slots.
+  store_load_fence();
+  if (slot_waiters_.load(std::memory_order_relaxed) != 0) {
+    slot_seq_.fetch_add(1, std::memory_order_release);
+    futex_wake(slot_seq_);
+  }
+  // A worker is idle now: a batcher holding a partial batch for its deadline may send it.
+  if (batcher_sleeping_.load(std::memory_order_relaxed) == kSleepingWithBatch) wake_batcher();
   // The last touch of this pipeline by this task: close() waits for zero before destruction.
   batches_in_flight_.fetch_sub(1, std::memory_order_release);
 }

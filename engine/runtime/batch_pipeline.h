@@ -6,12 +6,14 @@
 // Flow: submit() takes a free slot (a lock-free free list), copies the token into it and pushes
 // the slot id onto a bounded MPMC ring (engine/runtime/mpmc_ring.h). One batcher thread pops ids
 // and closes a batch at options.max_batch tokens or options.batch_deadline after the batch's first
-// token, whichever comes first; it sleeps on a futex when the ring is empty (an idle pipeline
-// burns no CPU). Each batch is enqueued as one task in the pipeline's own tbb::task_arena, where a
-// worker (1) answers the batch's cache hits first (verifier::verify_cached), (2) sorts the rest by
-// their bytes, so identical tokens are adjacent and verified once, and tokens with the same
-// header (same alg and kid, hence the same key) run back to back with the key state hot, (3)
-// verifies each distinct token into its own per-worker verify_result and calls the completions.
+// token, whichever comes first — or at once when the ring is empty and a worker is idle
+// (options.dispatch_when_idle); it sleeps on a futex when the ring is empty (an idle pipeline
+// burns no CPU). Each batch is split into up to `concurrency` tasks in the pipeline's own
+// tbb::task_arena (so the first workers to free up share it), where a worker (1) answers the
+// batch's cache hits first (verifier::verify_cached), (2) sorts the rest by their bytes, so
+// identical tokens are adjacent and verified once, and tokens with the same header (same alg and
+// kid, hence the same key) run back to back with the key state hot, (3) verifies each distinct
+// token into its own per-worker verify_result and calls the completions.
 //
 // Contract
 // - Accepted or not, at once: submit() returns status::ok when the token was accepted — its
@@ -85,6 +87,10 @@ struct pipeline_options {
   // taken from the queue (in [0, 1 s]; 0 = never wait for more), whichever comes first.
   std::size_t max_batch = 64;
   std::chrono::nanoseconds batch_deadline = std::chrono::microseconds(50);
+  // Also close a batch as soon as the queue is empty and a worker is idle: waiting for batch-mates
+  // only pays while every worker is busy (at light load a token then starts at once; under load
+  // batches still fill up to max_batch or the deadline). false: size or deadline only.
+  bool dispatch_when_idle = true;
   // verify_batch(): tokens per parallel_for task (in [1, 65536]). Measured on two idle cores
   // (bench/pipeline_bench.cc BM_VerifyBatchGrain: RS256, ES256, EdDSA; batches of 64 to 4096;
   // grains 1 to 32): most differences are within the 2 % run-to-run noise, since a task costs
@@ -225,7 +231,8 @@ class batch_pipeline {
   void count_refusal(status s) noexcept;
   void batcher_loop() noexcept;
   bool all_slots_free() const noexcept;
-  void dispatch(std::uint32_t batch_id) noexcept;
+  bool has_idle_worker() const noexcept;
+  void dispatch(const std::uint32_t* ids, std::uint32_t n) noexcept;
   void run_batch(std::uint32_t batch_id) noexcept;
   void complete(worker& w, std::uint32_t slot_id, const verify_result& r,
                 std::uint64_t now) noexcept;
@@ -250,8 +257,10 @@ class batch_pipeline {
   mpmc_ring<std::uint32_t> free_batches_;
   std::unique_ptr<worker[]> workers_;
 
-  // The batcher's sleep (eventcount): producers wake it only when it announced it sleeps.
-  alignas(kCacheLine) std::atomic<std::uint32_t> batcher_sleeping_{0};
+  // The batcher's sleep (eventcount): producers wake it only when it announced it sleeps, and
+  // workers when it sleeps holding a partial batch (kSleepingWithBatch).
+  static constexpr std::uint32_t kAwake = 0, kSleepingIdle = 1, kSleepingWithBatch = 2;
+  alignas(kCacheLine) std::atomic<std::uint32_t> batcher_sleeping_{kAwake};
   alignas(kCacheLine) std::atomic<std::uint32_t> wake_seq_{0};
   // submit_wait(): sleepers announce themselves; workers wake them when they free a slot.
   alignas(kCacheLine) std::atomic<std::uint32_t> slot_waiters_{0};
@@ -259,7 +268,10 @@ class batch_pipeline {
   alignas(kCacheLine) std::atomic<bool> closing_{false};
   std::atomic<bool> closed_done_{false};
   std::atomic<std::uint32_t> close_started_{0};
-  alignas(kCacheLine) std::atomic<std::uint64_t> batches_in_flight_{0};
+  // Tasks dispatched and not finished: running_batches_ drops when a task is done with its
+  // tokens (idle-worker detection), batches_in_flight_ is the task's very last touch (close()).
+  alignas(kCacheLine) std::atomic<std::size_t> running_batches_{0};
+  std::atomic<std::uint64_t> batches_in_flight_{0};
   // Refusals are counted from caller threads (not on the accept path): a few padded stripes.
   struct alignas(kCacheLine) refusal_stripe {
     std::atomic<std::uint64_t> overloaded{0}, shutting_down{0}, too_large{0};
