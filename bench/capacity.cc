@@ -89,6 +89,7 @@ struct options {
   std::size_t workers = 0;  // 0: every core
   double pipeline_seconds = 1.0;
   double batch_deadline_us = 50;
+  bool idle_dispatch = true;  // pipeline_options::dispatch_when_idle
   std::size_t max_batch = jwtx::pipeline_options{}.max_batch;
   double load = 0.7;
 };
@@ -99,7 +100,7 @@ void usage(std::FILE* out) {
                "[--workers W]\n"
                "                     [--pipeline-seconds S] [--batch-deadline-us D] [--max-batch "
                "N] [--load F] "
-               "[--no-pipeline] [--json]\n"
+               "[--no-pipeline] [--no-idle-dispatch] [--json]\n"
                "  --seconds-per-alg S  wall-clock seconds each algorithm is timed (default 1.5)\n"
                "  --tokens-per-alg N   distinct valid tokens minted per algorithm (default 256)\n"
                "  --threads T          verifying threads, each with its own verify_result "
@@ -112,6 +113,7 @@ void usage(std::FILE* out) {
                "  --load F             open-loop rate as a fraction of the submit rate (default "
                "0.7)\n"
                "  --no-pipeline        skip the pipeline table\n"
+               "  --no-idle-dispatch   batches close at max-batch or the deadline only\n"
                "  --json               machine-readable output on stdout\n");
 }
 
@@ -150,6 +152,8 @@ std::optional<options> parse_args(int argc, char** argv) {
       o.json = true;
     } else if (arg == "--no-pipeline") {
       o.pipeline = false;
+    } else if (arg == "--no-idle-dispatch") {
+      o.idle_dispatch = false;
     } else if (arg == "--seconds-per-alg" || arg == "--pipeline-seconds" ||
                arg == "--batch-deadline-us" || arg == "--load") {
       if (!need_value()) return std::nullopt;
@@ -662,8 +666,9 @@ struct pipeline_row {
 
 std::unique_ptr<jwtx::batch_pipeline> make_pipeline(const pipeline_mix& m, std::size_t workers,
                                                     std::size_t max_batch, double deadline_us,
-                                                    std::string* why) {
+                                                    bool idle_dispatch, std::string* why) {
   jwtx::pipeline_options po;
+  po.dispatch_when_idle = idle_dispatch;
   po.concurrency = workers;
   po.max_batch = max_batch;
   po.batch_deadline = std::chrono::nanoseconds(static_cast<std::int64_t>(deadline_us * 1e3));
@@ -674,7 +679,7 @@ pipeline_row run_pipeline_mix(const pipeline_mix& m, const options& o) {
   pipeline_row row;
   row.name = m.name;
   std::string why;
-  auto p = make_pipeline(m, o.workers, o.max_batch, o.batch_deadline_us, &why);
+  auto p = make_pipeline(m, o.workers, o.max_batch, o.batch_deadline_us, o.idle_dispatch, &why);
   if (!p) {
     row.error = why;
     return row;
@@ -695,7 +700,7 @@ pipeline_row run_pipeline_mix(const pipeline_mix& m, const options& o) {
   row.unexpected += closed.offered - closed.ok;
 
   for (const double deadline_us : {o.batch_deadline_us, 0.0}) {
-    auto q = make_pipeline(m, row.workers, o.max_batch, deadline_us, &why);
+    auto q = make_pipeline(m, row.workers, o.max_batch, deadline_us, o.idle_dispatch, &why);
     if (!q) {
       row.error = why;
       return row;
