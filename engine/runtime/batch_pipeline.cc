@@ -403,9 +403,11 @@ void batch_pipeline::dispatch(const std::uint32_t* ids, std::uint32_t n) noexcep
     // A batch holds at least one accepted slot and there is a batch per slot, so one is free
     // unless a worker was preempted mid-push: retry.
     while (!free_batches_.try_pop(batch_id)) std::this_thread::yield();
+    HANDOFF_ACQUIRE(&batches_[batch_id]);  // its previous worker is done with its ids
     std::copy(ids + begin, ids + end,
               batch_ids_.get() + std::size_t{batch_id} * options_.max_batch);
     batches_[batch_id].count.store(end - begin, std::memory_order_release);
+    HANDOFF_RELEASE(&batches_[batch_id]);
     begin = end;
     running_batches_.fetch_add(1, std::memory_order_relaxed);
     batches_in_flight_.fetch_add(1, std::memory_order_relaxed);
@@ -430,11 +432,13 @@ void batch_pipeline::complete(worker& w, std::uint32_t slot_id, const verify_res
                               std::uint64_t now) noexcept {
   slot& s = slots_[slot_id];
   w.latency.record(now - s.submitted_ns);
-  w.statuses.add(r.status());
   const void* outer = tls_in_completion;
   tls_in_completion = this;
   s.done.fn(s.done.context, s.tag, r);
   tls_in_completion = outer;
+  // Counted once the completion returned: a snapshot's per-status total never runs ahead of the
+  // completions it counts.
+  w.statuses.add(r.status());
   HANDOFF_RELEASE(&s);
   s.busy.store(0, std::memory_order_release);
   push_id(slot_id < small_slots_ ? free_small_ : free_large_, slot_id);
@@ -446,6 +450,7 @@ void batch_pipeline::run_batch(std::uint32_t batch_id) noexcept {
   // so the slot's thread cannot start another batch until this one returns.
   [[maybe_unused]] const std::uint32_t was = w.in_use.exchange(1, std::memory_order_acquire);
   const std::uint32_t n = batches_[batch_id].count.load(std::memory_order_acquire);
+  HANDOFF_ACQUIRE(&batches_[batch_id]);
   std::uint32_t* ids = batch_ids_.get() + std::size_t{batch_id} * options_.max_batch;
   HANDOFF_ACQUIRE(&w);  // the slot's previous thread is done with w.scratch
   for (std::uint32_t i = 0; i < n; ++i) HANDOFF_ACQUIRE(&slots_[ids[i]]);
@@ -504,6 +509,7 @@ void batch_pipeline::run_batch(std::uint32_t batch_id) noexcept {
   HANDOFF_RELEASE(&w);
   HANDOFF_RELEASE(&batches_in_flight_);  // close() acquires: completions happen-before it returns
   w.in_use.store(0, std::memory_order_release);
+  HANDOFF_RELEASE(&batches_[batch_id]);
   push_id(free_batches_, batch_id);
   running_batches_.fetch_sub(1, std::memory_order_release);
   // Pairs with the announce-then-recheck of submit_wait() and of the batcher. Once per batch, not
