@@ -10,7 +10,7 @@
 # tree, so each tree (release, asan, tsan, fuzz, coverage) would build its own copy and race on a
 # shared cache. Built here, under a file lock, the archive exists before the targets that import
 # it are defined and a second configuration just finds it. The cache key hashes the recipe, so
-# editing cmake/boringssl/CMakeLists.txt reconfigures and builds a fresh archive beside the old.
+# editing a file in cmake/boringssl/ reconfigures and builds a fresh archive beside the old.
 #
 # BoringSSL is built without sanitizer or coverage instrumentation in every configuration: the
 # sanitizer runs and fuzz targets test jwtx, BoringSSL is fuzzed and sanitized upstream, and one
@@ -54,9 +54,16 @@ if(NOT jwtx_boringssl_result EQUAL 0)
   message(FATAL_ERROR "fetching BoringSSL's source failed (scripts/boringssl_source.sh)")
 endif()
 
-set(jwtx_boringssl_recipe ${PROJECT_SOURCE_DIR}/cmake/boringssl/CMakeLists.txt)
+# The cache key: a hash over every file of the recipe.
+file(GLOB jwtx_boringssl_recipe ${PROJECT_SOURCE_DIR}/cmake/boringssl/*)
+list(SORT jwtx_boringssl_recipe)
 set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${jwtx_boringssl_recipe})
-file(SHA256 ${jwtx_boringssl_recipe} jwtx_boringssl_key)
+set(jwtx_boringssl_key "")
+foreach(file ${jwtx_boringssl_recipe})
+  file(SHA256 ${file} hash)
+  string(APPEND jwtx_boringssl_key ${hash})
+endforeach()
+string(SHA256 jwtx_boringssl_key "${jwtx_boringssl_key}")
 string(SUBSTRING ${jwtx_boringssl_key} 0 12 jwtx_boringssl_key)
 get_filename_component(jwtx_boringssl_home ${jwtx_boringssl_src} DIRECTORY)
 set(jwtx_boringssl_build ${jwtx_boringssl_home}/build-${jwtx_boringssl_key})

@@ -2,8 +2,12 @@
 # Installs the Debian 12 packages jwtx needs, only those that are missing.
 # Usage: scripts/deps.sh [extra-package ...]
 set -euo pipefail
+# android-libboringssl-dev serves -DJWTX_BORINGSSL=system; dpkg-dev and debian-archive-keyring
+# fetch and check BoringSSL's source package for the default source build
+# (scripts/boringssl_source.sh); libssl-dev only for the OpenSSL coexistence test.
 packages=(cmake ninja-build g++ pkg-config android-libboringssl-dev libsimdjson-dev libcli11-dev
-          libgtest-dev libbenchmark-dev redis-server libhiredis-dev libtbb-dev "$@")
+          libgtest-dev libbenchmark-dev redis-server libhiredis-dev libtbb-dev
+          dpkg-dev debian-archive-keyring libssl-dev "$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
