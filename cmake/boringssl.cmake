@@ -19,18 +19,26 @@
 set(JWTX_BORINGSSL "source" CACHE STRING "Where BoringSSL comes from: source or system")
 set_property(CACHE JWTX_BORINGSSL PROPERTY STRINGS source system)
 
-if(JWTX_BORINGSSL STREQUAL "system")
+# Imports Debian's android-libboringssl-dev as |target|; fails only if |required|.
+function(jwtx_import_system_boringssl target required)
   find_path(BORINGSSL_INCLUDE_DIR openssl/is_boringssl.h PATHS /usr/include/android
     NO_DEFAULT_PATH)
   find_library(BORINGSSL_CRYPTO_LIBRARY crypto PATHS /usr/lib/x86_64-linux-gnu/android
     NO_DEFAULT_PATH)
   if(NOT BORINGSSL_INCLUDE_DIR OR NOT BORINGSSL_CRYPTO_LIBRARY)
-    message(FATAL_ERROR "BoringSSL not found: apt-get install android-libboringssl-dev")
+    if(required)
+      message(FATAL_ERROR "BoringSSL not found: apt-get install android-libboringssl-dev")
+    endif()
+    return()
   endif()
-  add_library(boringssl::crypto SHARED IMPORTED)
-  set_target_properties(boringssl::crypto PROPERTIES
+  add_library(${target} SHARED IMPORTED GLOBAL)
+  set_target_properties(${target} PROPERTIES
     IMPORTED_LOCATION ${BORINGSSL_CRYPTO_LIBRARY}
     INTERFACE_INCLUDE_DIRECTORIES ${BORINGSSL_INCLUDE_DIR})
+endfunction()
+
+if(JWTX_BORINGSSL STREQUAL "system")
+  jwtx_import_system_boringssl(boringssl::crypto TRUE)
   return()
 elseif(NOT JWTX_BORINGSSL STREQUAL "source")
   message(FATAL_ERROR "JWTX_BORINGSSL must be source or system, not '${JWTX_BORINGSSL}'")
@@ -112,3 +120,6 @@ set_target_properties(boringssl::crypto PROPERTIES
   IMPORTED_LOCATION ${jwtx_boringssl_archive}
   INTERFACE_INCLUDE_DIRECTORIES ${jwtx_boringssl_src}/src/include
   INTERFACE_LINK_LIBRARIES Threads::Threads)
+# The Debian package too, when installed, for the bench that compares the two
+# (bench/crypto_primitives_bench.cc); nothing else links it in a source build.
+jwtx_import_system_boringssl(boringssl_system::crypto FALSE)
