@@ -11,6 +11,8 @@
 #   lib/pkgconfig/jwtx.pc             C API (-ljwtx: the linker takes libjwtx.so)
 #   lib/pkgconfig/jwtx-cpp.pc         C++ engine (libjwtx.a by full path: -ljwtx would take the .so)
 #   bin/jwtx                          the CLI
+# Components: runtime (libjwtx.so.0, bin/jwtx) and development (everything else); plain
+# `cmake --install` installs both.
 # BoringSSL's headers are not installed: no installed header includes <openssl/...>
 # (tests/package checks it).
 #
@@ -32,15 +34,15 @@ include(CMakePackageConfigHelpers)
 set(JWTX_INSTALL_CMAKEDIR ${CMAKE_INSTALL_LIBDIR}/cmake/jwtx)
 set(JWTX_INSTALL_PKGCONFIGDIR ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 
-install(FILES ${JWTX_BUNDLE_FILE} DESTINATION ${CMAKE_INSTALL_LIBDIR})
+install(FILES ${JWTX_BUNDLE_FILE} DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT development)
 # Every engine header but the three that exist only for its own sources (two include BoringSSL).
-install(DIRECTORY engine/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/jwtx/engine
+install(DIRECTORY engine/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/jwtx/engine COMPONENT development
   FILES_MATCHING PATTERN "*.h"
   PATTERN "boringssl_names.h" EXCLUDE
   PATTERN "hmac_state.h" EXCLUDE
   PATTERN "kernels.h" EXCLUDE)
 if(TARGET jwtx_cli)
-  install(TARGETS jwtx_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+  install(TARGETS jwtx_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT runtime)
 endif()
 
 # engine/version.h takes the version from compile definitions (one source of truth: project()).
@@ -52,11 +54,12 @@ file(RELATIVE_PATH JWTX_PC_TO_PREFIX /${JWTX_INSTALL_PKGCONFIGDIR} /)
 string(REGEX REPLACE "/$" "" JWTX_PC_TO_PREFIX "${JWTX_PC_TO_PREFIX}")
 
 configure_file(cmake/jwtx-cpp.pc.in ${PROJECT_BINARY_DIR}/package/jwtx-cpp.pc @ONLY)
-install(FILES ${PROJECT_BINARY_DIR}/package/jwtx-cpp.pc DESTINATION ${JWTX_INSTALL_PKGCONFIGDIR})
+install(FILES ${PROJECT_BINARY_DIR}/package/jwtx-cpp.pc DESTINATION ${JWTX_INSTALL_PKGCONFIGDIR}
+  COMPONENT development)
 write_basic_package_version_file(${PROJECT_BINARY_DIR}/package/jwtxConfigVersion.cmake
   COMPATIBILITY SameMinorVersion)  # 0.x: a minor release may change the API
 install(FILES ${PROJECT_BINARY_DIR}/package/jwtxConfigVersion.cmake
-  DESTINATION ${JWTX_INSTALL_CMAKEDIR})
+  DESTINATION ${JWTX_INSTALL_CMAKEDIR} COMPONENT development)
 
 # The C API's target is defined in bindings/c/, which may be added after this file: its rules and
 # the config file (which says whether jwtx::jwtx_c exists) wait for the end of the top directory.
@@ -69,15 +72,17 @@ function(jwtx_install_package)
     # The header: the target's PUBLIC_HEADER files if it names them, else jwtx.h beside its
     # CMakeLists.txt (bindings/c/jwtx.h).
     get_target_property(headers jwtx_c PUBLIC_HEADER)
-    install(TARGETS jwtx_c LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
-      PUBLIC_HEADER DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+    install(TARGETS jwtx_c
+      LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT runtime NAMELINK_COMPONENT development
+      PUBLIC_HEADER DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} COMPONENT development)
     if(NOT headers)
       get_target_property(dir jwtx_c SOURCE_DIR)
-      install(FILES ${dir}/jwtx.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+      install(FILES ${dir}/jwtx.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} COMPONENT development)
     endif()
     configure_file(${PROJECT_SOURCE_DIR}/cmake/jwtx.pc.in ${PROJECT_BINARY_DIR}/package/jwtx.pc
       @ONLY)
-    install(FILES ${PROJECT_BINARY_DIR}/package/jwtx.pc DESTINATION ${JWTX_INSTALL_PKGCONFIGDIR})
+    install(FILES ${PROJECT_BINARY_DIR}/package/jwtx.pc DESTINATION ${JWTX_INSTALL_PKGCONFIGDIR}
+      COMPONENT development)
   endif()
   configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/jwtxConfig.cmake.in
     ${PROJECT_BINARY_DIR}/package/jwtxConfig.cmake.genex
@@ -86,6 +91,7 @@ function(jwtx_install_package)
   # The C library's file names ($<TARGET_FILE_NAME:jwtx_c>) are known at generate time.
   file(GENERATE OUTPUT ${PROJECT_BINARY_DIR}/package/jwtxConfig.cmake
     INPUT ${PROJECT_BINARY_DIR}/package/jwtxConfig.cmake.genex)
-  install(FILES ${PROJECT_BINARY_DIR}/package/jwtxConfig.cmake DESTINATION ${JWTX_INSTALL_CMAKEDIR})
+  install(FILES ${PROJECT_BINARY_DIR}/package/jwtxConfig.cmake DESTINATION ${JWTX_INSTALL_CMAKEDIR}
+    COMPONENT development)
 endfunction()
 cmake_language(DEFER CALL jwtx_install_package)
