@@ -2,10 +2,11 @@
 # The package test (issue 12): installs the build tree into a scratch prefix and builds the example
 # programs out of tree against it, as a consumer would. One step per ctest (tests/package/
 # CMakeLists.txt):
-#   install           cmake --install --prefix WORK/prefix; checks the installed headers include no
-#                     <openssl/...> and all compile together with only the package's flags, runs
-#                     check_symbols.sh over the installed libraries, and mints an HS256 token with the
-#                     installed `jwtx` CLI (secret + token files the examples read)
+#   install           cmake --install --prefix WORK/prefix --strip; checks the installed headers
+#                     include no <openssl/...> and all compile together with only the package's
+#                     flags, runs check_symbols.sh over the installed libraries, and mints an
+#                     HS256 token with the installed `jwtx` CLI (secret + token files the
+#                     examples read)
 #   cmake-cpp|cmake-c     configures tests/package/consumer with find_package(jwtx), builds, runs
 #   pkgconfig-cpp|pkgconfig-c  compiles with pkg-config jwtx-cpp / jwtx, runs
 #   pkgconfig-openssl  tests/symbols/openssl_coexistence.cc against the installed libjwtx.a and
@@ -28,14 +29,15 @@ run_example() {
   out=$("$@" "$keys/k1.secret" k1 "$keys/token.txt")
   echo "$out"
   grep -qx 'token: ok' <<<"$out" || { echo "FAILED: token not ok" >&2; exit 1; }
-  grep -qx 'tampered: bad_signature' <<<"$out" || { echo "FAILED: tampered not bad_signature" >&2; exit 1; }
+  grep -qx 'tampered: bad_signature' <<<"$out" ||
+    { echo "FAILED: tampered not bad_signature" >&2; exit 1; }
 }
 
 case $step in
 install)
   rm -rf "$work"
   mkdir -p "$work" "$keys"
-  "$cmake" --install "$build" --prefix "$prefix" >"$work/install.log"
+  "$cmake" --install "$build" --prefix "$prefix" --strip >"$work/install.log"
   echo "installed into $prefix: $(find "$prefix" -type f | wc -l) files"
   # BoringSSL's headers are not installed, so no installed header may need them.
   if grep -rlE '#\s*include\s*[<"]openssl/' "$prefix/include"; then
@@ -46,8 +48,8 @@ install)
   # header that includes one that is not installed.
   (cd "$prefix/include/jwtx" && find engine -name '*.h' | sort | sed 's/.*/#include "&"/') \
     >"$work/all_headers.cc"
-  "$cxx" -std=c++20 -fsyntax-only $(PKG_CONFIG_PATH=$libdir/pkgconfig "$pkg_config" --cflags jwtx-cpp) \
-    "$work/all_headers.cc"
+  "$cxx" -std=c++20 -fsyntax-only \
+    $(PKG_CONFIG_PATH=$libdir/pkgconfig "$pkg_config" --cflags jwtx-cpp) "$work/all_headers.cc"
   echo "all $(wc -l <"$work/all_headers.cc") installed C++ headers compile together"
   libs=("$libdir/libjwtx.a")
   if [ "$has_c" = 1 ]; then libs+=("$libdir/libjwtx.so"); fi
@@ -80,7 +82,8 @@ pkgconfig-openssl)
   # here against what a consumer gets): each library's calls must reach its own code.
   export PKG_CONFIG_PATH=$libdir/pkgconfig
   if ! "$pkg_config" --exists 'libcrypto >= 3'; then echo "no OpenSSL 3 (libssl-dev)"; exit 77; fi
-  "$cxx" -std=c++20 -O1 -o "$work/pkgconfig_openssl" "$source/tests/symbols/openssl_coexistence.cc" \
+  "$cxx" -std=c++20 -O1 -o "$work/pkgconfig_openssl" \
+    "$source/tests/symbols/openssl_coexistence.cc" \
     $("$pkg_config" --cflags --libs jwtx-cpp libcrypto)
   "$work/pkgconfig_openssl"
   ;;
