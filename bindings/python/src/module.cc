@@ -28,7 +28,7 @@
 #include <utility>
 #include <vector>
 
-#include "bindings/python/src/claims.h"
+#include "bindings/python/src/result.h"
 #include "bindings/python/src/token_bytes.h"
 #include "engine/fingerprint.h"
 #include "engine/jws/algorithm.h"
@@ -49,57 +49,30 @@ void register_testing(py::module_& m);  // testing.cc
 
 namespace {
 
-// Interned names, made once at import: status and alg strings in a Result cost no allocation.
-// Never released (the module is never unloaded).
-std::array<PyObject*, kStatusCount> g_status_names{};
-std::array<PyObject*, kAlgorithmCount> g_alg_names{};
-
-PyObject* interned(std::string_view s) {
-  PyObject* o = PyUnicode_FromStringAndSize(s.data(), static_cast<Py_ssize_t>(s.size()));
-  if (o == nullptr) throw py::error_already_set();
-  PyUnicode_InternInPlace(&o);
-  return o;
+// kid as a new str reference, or null (None) when the header had none.
+PyObject* kid_object(const verify_result& r) {
+  if (!r.has_kid()) return nullptr;
+  return PyUnicode_FromStringAndSize(r.kid().data(), static_cast<Py_ssize_t>(r.kid().size()));
 }
 
-py::object status_object(status s) {
-  return py::reinterpret_borrow<py::object>(g_status_names[static_cast<std::size_t>(s)]);
-}
-
-// The outcome of one token, as Python sees it.
-struct result {
-  status code = status::internal_error;
-  std::optional<algorithm> alg;
-  bool from_cache = false;
-  py::object token;   // the caller's str or bytes: .claims and .fingerprint are derived from it
-  py::object kid;     // str or None
-  py::object detail;  // one sentence naming the failed rule; "" when valid
-  py::object claims;  // built on first access (None until then, and for invalid tokens)
-  py::object fingerprint;
-  bool claims_built = false;
-
-  bool valid() const noexcept { return code == status::ok; }
-};
-
-py::object kid_object(const verify_result& r) {
-  if (!r.has_kid()) return py::none();
-  return py::str(r.kid().data(), r.kid().size());
-}
-
-py::object detail_object(const verify_result& r) {
-  if (r.ok()) return py::str("");
+// detail() only for a failure: it allocates, and a valid token's detail is "".
+PyObject* detail_object(const verify_result& r) {
+  if (r.ok()) return nullptr;
   std::string d = r.detail();
-  return py::str(d);
+  return PyUnicode_FromStringAndSize(d.data(), static_cast<Py_ssize_t>(d.size()));
 }
 
-result make_result(const verify_result& r, py::handle token) {
-  result out;
-  out.code = r.status();
-  out.alg = r.alg();
-  out.from_cache = r.from_cache();
-  out.token = py::reinterpret_borrow<py::object>(token);
-  out.kid = kid_object(r);
-  out.detail = detail_object(r);
-  return out;
+py::object make_result(const verify_result& r, py::handle token) {
+  PyObject* kid = kid_object(r);
+  if (r.has_kid() && kid == nullptr) throw py::error_already_set();
+  PyObject* detail = detail_object(r);
+  if (!r.ok() && detail == nullptr) {
+    Py_XDECREF(kid);
+    throw py::error_already_set();
+  }
+  PyObject* o = new_result({r.status(), r.alg(), r.from_cache(), token.ptr(), kid, detail});
+  if (o == nullptr) throw py::error_already_set();
+  return py::reinterpret_steal<py::object>(o);
 }
 
 // What verify_batch keeps of each token while the GIL is released (plain C++: no Python object
@@ -240,7 +213,7 @@ class py_verifier {
     }
   }
 
-  result verify(py::handle token) {
+  py::object verify(py::handle token) {
     token_bytes bytes(token);
     verify_result& r = thread_result();
     // A cache hit costs well under a microsecond: answered with the GIL held. A miss runs the
@@ -292,15 +265,21 @@ class py_verifier {
     py::list out(n);
     for (std::size_t i = 0; i < n; ++i) {
       const outcome& o = outcomes[i];
-      result r;
-      r.code = o.code;
-      r.alg = o.alg;
-      r.from_cache = o.from_cache;
-      r.token = py::reinterpret_borrow<py::object>(items[i]);
-      r.kid = o.has_kid ? py::object(py::str(o.kid)) : py::object(py::none());
-      r.detail = py::str(o.detail);
-      PyList_SET_ITEM(out.ptr(), static_cast<Py_ssize_t>(i),
-                      py::cast(std::move(r)).release().ptr());
+      PyObject* kid = o.has_kid ? PyUnicode_FromStringAndSize(o.kid.data(),
+                                                              static_cast<Py_ssize_t>(o.kid.size()))
+                                : nullptr;
+      PyObject* detail = o.code == status::ok
+                             ? nullptr
+                             : PyUnicode_FromStringAndSize(
+                                   o.detail.data(), static_cast<Py_ssize_t>(o.detail.size()));
+      if ((o.has_kid && kid == nullptr) || (o.code != status::ok && detail == nullptr)) {
+        Py_XDECREF(kid);
+        Py_XDECREF(detail);
+        throw py::error_already_set();
+      }
+      PyObject* r = new_result({o.code, o.alg, o.from_cache, items[i], kid, detail});
+      if (r == nullptr) throw py::error_already_set();
+      PyList_SET_ITEM(out.ptr(), static_cast<Py_ssize_t>(i), r);
     }
     return out;
   }
@@ -324,7 +303,8 @@ class py_verifier {
     if (!pipeline_) return d;
     pipeline_snapshot s = pipeline_->snapshot();
     for (int i = 0; i < kStatusCount; ++i) {
-      if (s.results.counts[i] != 0) d[status_object(static_cast<status>(i))] = s.results.counts[i];
+      if (s.results.counts[i] != 0)
+        d[py::handle(status_name_object(static_cast<status>(i)))] = s.results.counts[i];
     }
     return d;
   }
@@ -377,55 +357,39 @@ class py_verifier {
   std::vector<std::unique_ptr<std::vector<verify_result>>> pools_;
 };
 
-py::object result_claims(result& r) {
-  if (!r.valid()) return py::none();
-  if (!r.claims_built) {
-    token_bytes bytes(r.token);
-    r.claims = claims_from_token(bytes.view());
-    r.claims_built = true;
+// Verifier.verify as a plain METH_O method: pybind11's dispatcher would build argument vectors
+// on the heap for every call; this path allocates nothing but the Result it returns.
+PyObject* verify_method(PyObject* self, PyObject* token) noexcept {
+  try {
+    return py::handle(self).cast<py_verifier&>().verify(token).release().ptr();
+  } catch (py::error_already_set& e) {
+    e.restore();
+  } catch (const py::builtin_exception& e) {
+    e.set_error();
+  } catch (const std::exception& e) {
+    PyErr_SetString(PyExc_RuntimeError, e.what());
   }
-  return r.claims;
+  return nullptr;
 }
 
-py::object result_fingerprint(result& r) {
-  if (!r.fingerprint) {
-    token_bytes bytes(r.token);
-    fingerprint_text fp = fingerprint(bytes.view());
-    r.fingerprint = py::str(fp.data(), fp.size());
-  }
-  return r.fingerprint;
-}
-
-py::object result_alg(const result& r) {
-  if (!r.alg) return py::none();
-  return py::reinterpret_borrow<py::object>(g_alg_names[static_cast<std::size_t>(*r.alg)]);
-}
-
-std::string result_repr(result& r) {
-  std::string s = "<jwtx.Result ";
-  s += status_name(r.code);
-  s += " fingerprint=";
-  s += py::str(result_fingerprint(r)).cast<std::string>();
-  s += ">";
-  return s;
-}
+PyMethodDef verify_def = {
+    "verify", verify_method, METH_O,
+    "verify(token: str | bytes) -> Result\n\nVerifies one token. Never raises for an invalid "
+    "token (see Result.status); TypeError if |token| is neither str nor bytes."};
 
 }  // namespace
 
 void define_module(py::module_& m) {
   m.doc() = "jwtx: strict, fast JWT (JWS compact) verification over the jwtx C++ engine.";
-  for (int i = 0; i < kStatusCount; ++i) {
-    g_status_names[static_cast<std::size_t>(i)] = interned(status_name(static_cast<status>(i)));
-  }
-  for (int i = 0; i < kAlgorithmCount; ++i) {
-    g_alg_names[static_cast<std::size_t>(i)] = interned(algorithm_name(static_cast<algorithm>(i)));
-  }
+  register_result_type(m);
   m.attr("__version__") = jwtx_version();
   m.def(
       "status_names",
       [] {
         py::list names;
-        for (PyObject* s : g_status_names) names.append(py::reinterpret_borrow<py::object>(s));
+        for (int i = 0; i < kStatusCount; ++i) {
+          names.append(py::handle(status_name_object(static_cast<status>(i))));
+        }
         return names;
       },
       "Every stable status name, in the engine's order (\"ok\" first).");
@@ -438,19 +402,9 @@ void define_module(py::module_& m) {
       },
       py::arg("token"), "The 16-hex-digit name jwtx gives a token in logs (SHA-256 prefix).");
 
-  py::class_<result>(m, "Result", "The outcome of verifying one token.")
-      .def_property_readonly("valid", &result::valid)
-      .def_property_readonly("status", [](const result& r) { return status_object(r.code); })
-      .def_property_readonly("claims", &result_claims)
-      .def_property_readonly("fingerprint", &result_fingerprint)
-      .def_property_readonly("alg", &result_alg)
-      .def_property_readonly("kid", [](const result& r) { return r.kid; })
-      .def_property_readonly("detail", [](const result& r) { return r.detail; })
-      .def_property_readonly("from_cache", [](const result& r) { return r.from_cache; })
-      .def("__bool__", &result::valid)
-      .def("__repr__", &result_repr);
-
-  py::class_<py_verifier>(m, "Verifier", "Verifies JWTs against one key set and one policy.")
+  py::class_<py_verifier> verifier_class(m, "Verifier",
+                                         "Verifies JWTs against one key set and one policy.");
+  verifier_class
       .def(py::init([](py::object jwks, py::object pem, py::object hmac_secret,
                        std::optional<std::string> hmac_kid, py::object algorithms,
                        py::object issuer, py::object audience, double leeway,
@@ -496,7 +450,6 @@ void define_module(py::module_& m) {
            py::arg("require_exp") = true, py::arg("max_age") = py::none(),
            py::arg("allow_mixed_key_types") = false, py::arg("threads") = 0,
            py::arg("now") = py::none())
-      .def("verify", &py_verifier::verify, py::arg("token"))
       .def("verify_batch", &py_verifier::verify_batch, py::arg("tokens"))
       .def(
           "publish",
@@ -510,6 +463,10 @@ void define_module(py::module_& m) {
       .def_property_readonly("key_count", &py_verifier::key_count)
       .def_property_readonly("threads", &py_verifier::threads)
       .def("batch_counts", &py_verifier::batch_counts);
+  PyObject* verify =
+      PyDescr_NewMethod(reinterpret_cast<PyTypeObject*>(verifier_class.ptr()), &verify_def);
+  if (verify == nullptr) throw py::error_already_set();
+  verifier_class.attr("verify") = py::reinterpret_steal<py::object>(verify);
 
   py::module_ testing = m.def_submodule("_testing", "Test-only helpers (token minting).");
   register_testing(testing);
