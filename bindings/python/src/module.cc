@@ -28,6 +28,7 @@
 #include <utility>
 #include <vector>
 
+#include "bindings/python/src/errors.h"
 #include "bindings/python/src/result.h"
 #include "bindings/python/src/token_bytes.h"
 #include "engine/fingerprint.h"
@@ -360,16 +361,8 @@ class py_verifier {
 // Verifier.verify as a plain METH_O method: pybind11's dispatcher would build argument vectors
 // on the heap for every call; this path allocates nothing but the Result it returns.
 PyObject* verify_method(PyObject* self, PyObject* token) noexcept {
-  try {
-    return py::handle(self).cast<py_verifier&>().verify(token).release().ptr();
-  } catch (py::error_already_set& e) {
-    e.restore();
-  } catch (const py::builtin_exception& e) {
-    e.set_error();
-  } catch (const std::exception& e) {
-    PyErr_SetString(PyExc_RuntimeError, e.what());
-  }
-  return nullptr;
+  return guarded(
+      [&] { return py::handle(self).cast<py_verifier&>().verify(token).release().ptr(); });
 }
 
 PyMethodDef verify_def = {

@@ -3,11 +3,11 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
-#include <exception>
 #include <string>
 #include <string_view>
 
 #include "bindings/python/src/claims.h"
+#include "bindings/python/src/errors.h"
 #include "bindings/python/src/token_bytes.h"
 #include "engine/fingerprint.h"
 
@@ -40,21 +40,6 @@ PyObject* interned(std::string_view s) {
   if (o == nullptr) throw py::error_already_set();
   PyUnicode_InternInPlace(&o);
   return o;
-}
-
-// Runs |f| (which may throw pybind11 or std exceptions) and turns a throw into a Python error.
-template <class F>
-PyObject* guarded(F&& f) noexcept {
-  try {
-    return f();
-  } catch (py::error_already_set& e) {
-    e.restore();
-  } catch (const py::builtin_exception& e) {
-    e.set_error();
-  } catch (const std::exception& e) {
-    PyErr_SetString(PyExc_RuntimeError, e.what());
-  }
-  return nullptr;
 }
 
 void result_dealloc(PyObject* self) {
