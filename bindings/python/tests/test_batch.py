@@ -1,5 +1,6 @@
 """Verifier.verify_batch: the same answer as verify for every token, on the pipeline's arena."""
 
+import sys
 import threading
 
 import pytest
@@ -80,3 +81,35 @@ def test_threads_option(keys):
                       now=NOW, threads=1)
     assert v.threads == 1
     assert v.verify_batch([keys.mint("ES256")])[0].status == "ok"
+
+
+def _other_thread_ran_during(call):
+    """True if another Python thread ran bytecode while |call| ran. The switch interval is made
+    long (0.5 s), so while |call| is shorter the interpreter never takes the GIL away from it:
+    the counter can only move if |call| released the GIL itself."""
+    count = [0]
+    stop = threading.Event()
+
+    def spin():
+        while not stop.is_set():
+            count[0] += 1
+
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(0.5)
+    t = threading.Thread(target=spin)
+    try:
+        t.start()
+        before = count[0]
+        call()
+        ran = count[0] != before
+    finally:
+        stop.set()
+        sys.setswitchinterval(old)
+        t.join()
+    return ran
+
+
+def test_verify_batch_and_verify_release_the_gil(keys, verifier):
+    tokens = [keys.mint("ES384", claims(jti=str(i))) for i in range(40)]  # ~10 ms of signatures
+    assert _other_thread_ran_during(lambda: verifier.verify_batch(tokens))
+    assert _other_thread_ran_during(lambda: [verifier.verify(t) for t in tokens])
