@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds everything with warnings as errors and runs the whole test suite through ctest, with
 # BoringSSL built from Debian's source package (the default; the first configure builds it once
-# into ~/.cache/jwtx, see cmake/boringssl.cmake); then the unit tests once more against Debian's
+# into ~/.cache/jwtx, see cmake/boringssl.cmake), and the Python module's pytest suite against the
+# module built into that tree; then the unit tests once more against Debian's
 # binary android-libboringssl (-DJWTX_BORINGSSL=system), so that path keeps working.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,6 +10,7 @@ scripts/deps.sh
 cmake -S . -B build-test -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DJWTX_WERROR=ON >/dev/null
 cmake --build build-test -j "$(nproc)"
 ctest --test-dir build-test --output-on-failure -j "$(nproc)"
+PYTHONPATH=build-test/bindings/python /usr/bin/python3 -m pytest -q -p no:cacheprovider bindings/python/tests
 cmake -S . -B build-test-system -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DJWTX_WERROR=ON \
   -DJWTX_BORINGSSL=system -DJWTX_BENCH=OFF >/dev/null
 cmake --build build-test-system -j "$(nproc)" --target jwtx_tests jwtx_cli
