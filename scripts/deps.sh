@@ -5,9 +5,9 @@ set -euo pipefail
 # android-libboringssl-dev serves -DJWTX_BORINGSSL=system; dpkg-dev and debian-archive-keyring
 # fetch and check BoringSSL's source package for the default source build
 # (scripts/boringssl_source.sh); libssl-dev only for the OpenSSL coexistence test. The Python
-# module (bindings/python): pybind11-dev, python3-dev, python3-setuptools, python3-pip and python3-venv (an
-# offline `pip install --no-build-isolation`), python3-pytest for its tests, python3-jwt and
-# python3-cryptography for its bench (PyJWT) and the ssl test's certificate.
+# module (bindings/python): pybind11-dev, python3-dev, python3-setuptools, python3-pip and
+# python3-venv (an offline `pip install --no-build-isolation`), python3-pytest for its tests,
+# python3-jwt and python3-cryptography for its bench (PyJWT) and the ssl test's certificate.
 packages=(cmake ninja-build g++ pkg-config android-libboringssl-dev libsimdjson-dev libcli11-dev
           libgtest-dev libbenchmark-dev redis-server libhiredis-dev libtbb-dev
           dpkg-dev debian-archive-keyring libssl-dev
