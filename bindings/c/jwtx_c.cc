@@ -76,17 +76,21 @@ namespace {
 
 constexpr std::size_t kStripes = 8;
 
-// Per-status counts of jwtx_verify, striped by thread so concurrent verifiers rarely share a
-// line (relaxed increments: a count, not a synchronisation).
+// Per-status counts of jwtx_verify, striped so concurrent verifiers rarely share a line (relaxed
+// increments: a count, not a synchronisation).
 struct alignas(64) status_stripe {
   std::array<std::atomic<std::uint64_t>, jwtx::kStatusCount> counts{};
 };
 
-std::size_t thread_stripe() noexcept {
-  static std::atomic<std::size_t> next{0};
-  thread_local const std::size_t stripe = next.fetch_add(1, std::memory_order_relaxed) % kStripes;
-  return stripe;
+// The stripe for a count: chosen by the result's address, not by thread. Results are per-thread
+// scratch, so concurrent callers almost always land on different stripes, and this costs neither a
+// thread_local lookup (a __tls_get_addr call in a shared library) nor any shared state. Two
+// threads sharing a stripe only share a line; the counts stay exact (atomic increments).
+std::size_t stripe_for(const void* result) noexcept {
+  const auto a = static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(result));
+  return static_cast<std::size_t>(((a >> 6) * 0x9E3779B97F4A7C15ull) >> 61);  // top 3 bits
 }
+static_assert(kStripes == 8, "stripe_for() picks one of 8 stripes");
 
 jwtx_status to_c(jwtx::status s) noexcept { return static_cast<jwtx_status>(s); }
 
@@ -545,7 +549,7 @@ jwtx_status jwtx_verify(const jwtx_verifier* v, const char* token, size_t len, j
     return JWTX_INVALID_ARGUMENT;
   v->engine->verify(std::string_view(token, len), *out->owned);
   const jwtx::status s = out->owned->status();
-  v->counts[thread_stripe()].counts[static_cast<std::size_t>(s)].fetch_add(
+  v->counts[stripe_for(out)].counts[static_cast<std::size_t>(s)].fetch_add(
       1, std::memory_order_relaxed);
   return to_c(s);
 }
