@@ -31,8 +31,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* C++ callers see every function as noexcept (none ever throws). */
 #ifdef __cplusplus
+#define JWTX_NOEXCEPT noexcept
 extern "C" {
+#else
+#define JWTX_NOEXCEPT
 #endif
 
 /* The version this header belongs to; equal to CMake's project(VERSION) (checked when jwtx is
@@ -42,7 +46,7 @@ extern "C" {
 #define JWTX_VERSION_PATCH 0
 
 /* "X.Y.Z" of the loaded library. Static storage, never NULL. Thread-safe. */
-const char* jwtx_version(void);
+const char* jwtx_version(void) JWTX_NOEXCEPT;
 
 /* ---------------------------------------------------------------------------------------------
  * Status: one value per outcome. 0..34 are the engine's statuses (same values and names as
@@ -97,7 +101,7 @@ typedef enum jwtx_status {
 
 /* The stable snake_case name ("ok", "bad_signature", "invalid_argument", ...); "unknown" for a
  * value that is not a jwtx_status. Static storage. Thread-safe. */
-const char* jwtx_status_name(jwtx_status s);
+const char* jwtx_status_name(jwtx_status s) JWTX_NOEXCEPT;
 
 /* ---------------------------------------------------------------------------------------------
  * Fingerprints: 16 lowercase hex characters (the first 8 bytes of SHA-256 of the token), the
@@ -107,7 +111,8 @@ const char* jwtx_status_name(jwtx_status s);
 /* Writes the fingerprint of token[0..len) into out (NUL-terminated). A NULL token is accepted only
  * with len 0 (the empty string). Errors: JWTX_INVALID_ARGUMENT (out NULL, or token NULL with
  * len > 0). Thread-safe, no allocation. */
-jwtx_status jwtx_fingerprint(const char* token, size_t len, char out[JWTX_FINGERPRINT_SIZE]);
+jwtx_status jwtx_fingerprint(const char* token, size_t len,
+                             char out[JWTX_FINGERPRINT_SIZE]) JWTX_NOEXCEPT;
 
 /* ---------------------------------------------------------------------------------------------
  * Key sets: immutable once built; share one between any number of verifiers and threads. Keys
@@ -117,19 +122,20 @@ typedef struct jwtx_key_set jwtx_key_set;
 /* From a JWKS document ({"keys":[...]}). Bad keys inside it are skipped (see
  * jwtx_key_set_skipped_count); the load fails (NULL + error) when the document is malformed, holds
  * private keys or mixes HMAC with public keys, or leaves no usable key. */
-jwtx_key_set* jwtx_key_set_from_jwks(const char* json, size_t len, char* error, size_t error_size);
+jwtx_key_set* jwtx_key_set_from_jwks(const char* json, size_t len, char* error,
+                                     size_t error_size) JWTX_NOEXCEPT;
 /* From one PEM public key ("PUBLIC KEY": RSA, EC or Ed25519; or "RSA PUBLIC KEY"). |kid| may be
  * NULL (no kid: the key is then found by kid-less tokens only). */
 jwtx_key_set* jwtx_key_set_from_pem(const char* pem, size_t len, const char* kid, char* error,
-                                    size_t error_size);
+                                    size_t error_size) JWTX_NOEXCEPT;
 /* From raw HMAC secret bytes (HS256/384/512; at least 32 bytes). |kid| may be NULL. */
 jwtx_key_set* jwtx_key_set_from_hmac(const unsigned char* secret, size_t len, const char* kid,
-                                     char* error, size_t error_size);
+                                     char* error, size_t error_size) JWTX_NOEXCEPT;
 /* Releases the caller's reference (verifiers built from it keep theirs). NULL: no-op. */
-void jwtx_key_set_free(jwtx_key_set* keys);
+void jwtx_key_set_free(jwtx_key_set* keys) JWTX_NOEXCEPT;
 /* Number of usable keys / of keys skipped at load; 0 for NULL. Thread-safe. */
-size_t jwtx_key_set_size(const jwtx_key_set* keys);
-size_t jwtx_key_set_skipped_count(const jwtx_key_set* keys);
+size_t jwtx_key_set_size(const jwtx_key_set* keys) JWTX_NOEXCEPT;
+size_t jwtx_key_set_skipped_count(const jwtx_key_set* keys) JWTX_NOEXCEPT;
 
 /* ---------------------------------------------------------------------------------------------
  * Revocation sets: revoked "jti" values, checked on every verification (cache hits too).
@@ -138,21 +144,24 @@ size_t jwtx_key_set_skipped_count(const jwtx_key_set* keys);
 typedef struct jwtx_revocation_set jwtx_revocation_set;
 
 /* An empty set. NULL only when out of memory. */
-jwtx_revocation_set* jwtx_revocation_set_new(void);
+jwtx_revocation_set* jwtx_revocation_set_new(void) JWTX_NOEXCEPT;
 /* Releases the caller's reference (verifiers and feeds using it keep theirs). NULL: no-op. */
-void jwtx_revocation_set_free(jwtx_revocation_set* set);
+void jwtx_revocation_set_free(jwtx_revocation_set* set) JWTX_NOEXCEPT;
 /* Revokes jti[0..len) (any bytes) until exp + retention (Unix seconds; INFINITY: until removed;
  * NaN counts as infinity). Errors: JWTX_INVALID_ARGUMENT (set NULL, or jti NULL with len > 0),
  * JWTX_OUT_OF_MEMORY. */
-jwtx_status jwtx_revocation_add(jwtx_revocation_set* set, const char* jti, size_t len, double exp);
+jwtx_status jwtx_revocation_add(jwtx_revocation_set* set, const char* jti, size_t len,
+                                double exp) JWTX_NOEXCEPT;
 /* Un-revokes jti: JWTX_OK if it was listed (by this API; a Redis feed's entries are its own),
  * JWTX_NOT_FOUND if not; JWTX_INVALID_ARGUMENT, JWTX_OUT_OF_MEMORY as for add. */
-jwtx_status jwtx_revocation_remove(jwtx_revocation_set* set, const char* jti, size_t len);
+jwtx_status jwtx_revocation_remove(jwtx_revocation_set* set, const char* jti,
+                                   size_t len) JWTX_NOEXCEPT;
 /* 1 if jti is revoked by any source (this API or a feed), else 0 (also for NULL arguments).
  * Lock-free, no allocation. */
-int jwtx_revocation_contains(const jwtx_revocation_set* set, const char* jti, size_t len);
+int jwtx_revocation_contains(const jwtx_revocation_set* set, const char* jti,
+                             size_t len) JWTX_NOEXCEPT;
 /* Distinct revoked jtis over all sources; 0 for NULL. */
-size_t jwtx_revocation_size(const jwtx_revocation_set* set);
+size_t jwtx_revocation_size(const jwtx_revocation_set* set) JWTX_NOEXCEPT;
 
 /* Fleet revocation from Redis (sorted set KEY + channel KEY:events; README "Cache and fleet
  * revocation"): a background thread keeps its own source of |set| equal to the fleet's list,
@@ -163,12 +172,12 @@ size_t jwtx_revocation_size(const jwtx_revocation_set* set);
  * an unreachable server is not an error (the feed keeps retrying; see jwtx_redis_feed_synced). */
 typedef struct jwtx_redis_feed jwtx_redis_feed;
 jwtx_redis_feed* jwtx_redis_feed_start(jwtx_revocation_set* set, const char* endpoint, char* error,
-                                       size_t error_size);
+                                       size_t error_size) JWTX_NOEXCEPT;
 /* Stops the thread and releases the feed (returns within milliseconds whatever Redis does); the
  * entries it loaded stay in the set. NULL: no-op. Not concurrently with other calls on |feed|. */
-void jwtx_redis_feed_stop(jwtx_redis_feed* feed);
+void jwtx_redis_feed_stop(jwtx_redis_feed* feed) JWTX_NOEXCEPT;
 /* 1 while a session is established (subscribed, fully loaded, PONGs arriving), else 0. */
-int jwtx_redis_feed_synced(const jwtx_redis_feed* feed);
+int jwtx_redis_feed_synced(const jwtx_redis_feed* feed) JWTX_NOEXCEPT;
 
 typedef struct jwtx_redis_feed_stats {
   size_t struct_size; /* set by the caller: sizeof(jwtx_redis_feed_stats) */
@@ -176,7 +185,8 @@ typedef struct jwtx_redis_feed_stats {
 } jwtx_redis_feed_stats;
 /* Fills the first out->struct_size bytes of |out|. JWTX_INVALID_ARGUMENT for NULL arguments or a
  * struct_size below the struct's first field. */
-jwtx_status jwtx_redis_feed_get_stats(const jwtx_redis_feed* feed, jwtx_redis_feed_stats* out);
+jwtx_status jwtx_redis_feed_get_stats(const jwtx_redis_feed* feed,
+                                      jwtx_redis_feed_stats* out) JWTX_NOEXCEPT;
 
 /* Revokes jti fleet-wide until |exp| (MULTI: ZADD GT, trim past exp + one day, PUBLISH), retrying
  * for up to timeout_seconds. Blocks the calling thread. JWTX_OK; JWTX_INVALID_ARGUMENT (bad
@@ -184,7 +194,7 @@ jwtx_status jwtx_redis_feed_get_stats(const jwtx_redis_feed* feed, jwtx_redis_fe
  * error); JWTX_UNAVAILABLE (Redis unreachable or refusing, reason in error). */
 jwtx_status jwtx_redis_publish_revocation(const char* endpoint, const char* jti, size_t len,
                                           double exp, double timeout_seconds, char* error,
-                                          size_t error_size);
+                                          size_t error_size) JWTX_NOEXCEPT;
 
 /* ---------------------------------------------------------------------------------------------
  * Verifiers. */
@@ -241,7 +251,7 @@ typedef struct jwtx_verifier_options {
 /* Sets o->struct_size = sizeof(jwtx_verifier_options) and every field to its default (no
  * algorithms). NULL: no-op. Thread-safe. (When this struct grows, this symbol keeps its old
  * version node in jwtx.map for programs built against the older, smaller struct.) */
-void jwtx_verifier_options_init(jwtx_verifier_options* o);
+void jwtx_verifier_options_init(jwtx_verifier_options* o) JWTX_NOEXCEPT;
 
 /* A verifier for |keys| under |o|. Checks every option once (unknown algorithm, leeway, sizes,
  * ranges, a struct_size smaller than JWTX_VERIFIER_OPTIONS_V0_SIZE, or a larger struct whose
@@ -249,17 +259,17 @@ void jwtx_verifier_options_init(jwtx_verifier_options* o);
  * token. Keeps its own reference to |keys| and to o->revocation. The cache (cache_entries) is
  * allocated here, whole. */
 jwtx_verifier* jwtx_verifier_new(const jwtx_key_set* keys, const jwtx_verifier_options* o,
-                                 char* error, size_t error_size);
+                                 char* error, size_t error_size) JWTX_NOEXCEPT;
 /* Releases the caller's reference (a pipeline built on it keeps its own). NULL: no-op. Must not
  * race with calls on the same handle. */
-void jwtx_verifier_free(jwtx_verifier* v);
+void jwtx_verifier_free(jwtx_verifier* v) JWTX_NOEXCEPT;
 
 /* Key rotation: atomically replaces the verifier's key set (and that of every pipeline built on
  * it). Verifications in flight finish with the set they started with, later ones see |keys|;
  * verifying threads are never blocked. Blocks the caller until no thread can still read the old
  * set; must not be called from inside a completion callback. Cached tokens verified under other
  * keys are invalidated. JWTX_OK or JWTX_INVALID_ARGUMENT. */
-jwtx_status jwtx_verifier_publish_keys(jwtx_verifier* v, const jwtx_key_set* keys);
+jwtx_status jwtx_verifier_publish_keys(jwtx_verifier* v, const jwtx_key_set* keys) JWTX_NOEXCEPT;
 
 /* ---------------------------------------------------------------------------------------------
  * Results: per-thread scratch, reused across verifications (no allocation once warm). */
@@ -267,28 +277,31 @@ typedef struct jwtx_result jwtx_result;
 
 /* A fresh result (status JWTX_INTERNAL_ERROR until a verification fills it). NULL when out of
  * memory. */
-jwtx_result* jwtx_result_new(void);
-void jwtx_result_free(jwtx_result* r); /* NULL: no-op */
+jwtx_result* jwtx_result_new(void) JWTX_NOEXCEPT;
+void jwtx_result_free(jwtx_result* r) JWTX_NOEXCEPT; /* NULL: no-op */
 
 /* Verifies token[0..len) into |out| and returns its status (also jwtx_result_status(out)).
  * JWTX_INVALID_ARGUMENT (|out| left untouched) when v or out is NULL, token is NULL, or |out|
  * is a completion's read-only result. Thread-safe for any number of threads, each with its own
  * |out|; never blocks, no allocation once |out| is warm. */
-jwtx_status jwtx_verify(const jwtx_verifier* v, const char* token, size_t len, jwtx_result* out);
+jwtx_status jwtx_verify(const jwtx_verifier* v, const char* token, size_t len,
+                        jwtx_result* out) JWTX_NOEXCEPT;
 
 /* The result's status; JWTX_INVALID_ARGUMENT for NULL. */
-jwtx_status jwtx_result_status(const jwtx_result* r);
+jwtx_status jwtx_result_status(const jwtx_result* r) JWTX_NOEXCEPT;
 /* 1 if the last verification was answered by the verified-token cache, else 0. */
-int jwtx_result_from_cache(const jwtx_result* r);
+int jwtx_result_from_cache(const jwtx_result* r) JWTX_NOEXCEPT;
 /* The header's alg name ("RS256"), or NULL when the header did not parse (or r is NULL). */
-const char* jwtx_result_alg(const jwtx_result* r);
+const char* jwtx_result_alg(const jwtx_result* r) JWTX_NOEXCEPT;
 /* Fingerprint of the token of the last verification into |r| (the empty string's before any);
  * JWTX_INVALID_ARGUMENT for NULL arguments. No allocation. */
-jwtx_status jwtx_result_fingerprint(const jwtx_result* r, char out[JWTX_FINGERPRINT_SIZE]);
+jwtx_status jwtx_result_fingerprint(const jwtx_result* r,
+                                    char out[JWTX_FINGERPRINT_SIZE]) JWTX_NOEXCEPT;
 /* Why the token failed, one sentence naming the rule ("" when ok); never token content. Writes
  * a NUL-terminated string into buf and its length (without NUL) into *needed (may be NULL):
  * JWTX_BUFFER_TOO_SMALL (buf holds a truncated string when size > 0) if size <= length. */
-jwtx_status jwtx_result_detail(const jwtx_result* r, char* buf, size_t size, size_t* needed);
+jwtx_status jwtx_result_detail(const jwtx_result* r, char* buf, size_t size,
+                               size_t* needed) JWTX_NOEXCEPT;
 
 /* Claims. Available whenever the signature verified — also when a later rule failed (e.g.
  * JWTX_EXPIRED): check the status first. Lookup by top-level member |name| (exact bytes,
@@ -300,25 +313,31 @@ jwtx_status jwtx_result_detail(const jwtx_result* r, char* buf, size_t size, siz
  * NUL) and stay valid until r is reused or freed. No allocation (except the first claim access
  * after a cache hit, which decodes the payload). Not concurrently on one result. */
 jwtx_status jwtx_result_get_string(const jwtx_result* r, const char* name, const char** out,
-                                   size_t* out_len);
-jwtx_status jwtx_result_get_int64(const jwtx_result* r, const char* name, int64_t* out);
+                                   size_t* out_len) JWTX_NOEXCEPT;
+jwtx_status jwtx_result_get_int64(const jwtx_result* r, const char* name,
+                                  int64_t* out) JWTX_NOEXCEPT;
 /* Any JSON number (integers converted to double). */
-jwtx_status jwtx_result_get_double(const jwtx_result* r, const char* name, double* out);
-jwtx_status jwtx_result_get_bool(const jwtx_result* r, const char* name, int* out);
+jwtx_status jwtx_result_get_double(const jwtx_result* r, const char* name,
+                                   double* out) JWTX_NOEXCEPT;
+jwtx_status jwtx_result_get_bool(const jwtx_result* r, const char* name, int* out) JWTX_NOEXCEPT;
 /* The claim as compact JSON of any type, NUL-terminated into buf, length (without NUL) into
  * *needed (may be NULL); JWTX_BUFFER_TOO_SMALL if size <= length. Allocates (serialisation). */
 jwtx_status jwtx_result_get_json(const jwtx_result* r, const char* name, char* buf, size_t size,
-                                 size_t* needed);
+                                 size_t* needed) JWTX_NOEXCEPT;
 jwtx_status jwtx_result_pointer_string(const jwtx_result* r, const char* pointer, const char** out,
-                                       size_t* out_len);
-jwtx_status jwtx_result_pointer_int64(const jwtx_result* r, const char* pointer, int64_t* out);
-jwtx_status jwtx_result_pointer_double(const jwtx_result* r, const char* pointer, double* out);
-jwtx_status jwtx_result_pointer_bool(const jwtx_result* r, const char* pointer, int* out);
+                                       size_t* out_len) JWTX_NOEXCEPT;
+jwtx_status jwtx_result_pointer_int64(const jwtx_result* r, const char* pointer,
+                                      int64_t* out) JWTX_NOEXCEPT;
+jwtx_status jwtx_result_pointer_double(const jwtx_result* r, const char* pointer,
+                                       double* out) JWTX_NOEXCEPT;
+jwtx_status jwtx_result_pointer_bool(const jwtx_result* r, const char* pointer,
+                                     int* out) JWTX_NOEXCEPT;
 jwtx_status jwtx_result_pointer_json(const jwtx_result* r, const char* pointer, char* buf,
-                                     size_t size, size_t* needed);
+                                     size_t size, size_t* needed) JWTX_NOEXCEPT;
 /* The verified payload bytes (the claims JSON), valid until r is reused or freed;
  * JWTX_NO_PAYLOAD when the signature did not verify. */
-jwtx_status jwtx_result_payload(const jwtx_result* r, const char** out, size_t* out_len);
+jwtx_status jwtx_result_payload(const jwtx_result* r, const char** out,
+                                size_t* out_len) JWTX_NOEXCEPT;
 
 /* ---------------------------------------------------------------------------------------------
  * Pipelines: an asynchronous engine with its own TBB arena (worker threads) and batcher thread.
@@ -336,19 +355,19 @@ typedef struct jwtx_pipeline_options {
 } jwtx_pipeline_options;
 
 /* Sets struct_size and the defaults. NULL: no-op. */
-void jwtx_pipeline_options_init(jwtx_pipeline_options* o);
+void jwtx_pipeline_options_init(jwtx_pipeline_options* o) JWTX_NOEXCEPT;
 
 /* Starts a pipeline on |v| (keeps its own reference to it; rotation through
  * jwtx_verifier_publish_keys(v) applies to it). |o| may be NULL (defaults). NULL + error when an
  * option is out of range or memory/threads cannot be had. */
 jwtx_pipeline* jwtx_pipeline_new(const jwtx_verifier* v, const jwtx_pipeline_options* o,
-                                 char* error, size_t error_size);
+                                 char* error, size_t error_size) JWTX_NOEXCEPT;
 /* Stops intake, drains, waits until every accepted token's completion has returned. Idempotent.
  * From inside a completion it only stops intake. */
-void jwtx_pipeline_close(jwtx_pipeline* p);
+void jwtx_pipeline_close(jwtx_pipeline* p) JWTX_NOEXCEPT;
 /* jwtx_pipeline_close() then releases the pipeline. NULL: no-op. Not from a completion, and not
  * concurrently with other calls on |p|. */
-void jwtx_pipeline_free(jwtx_pipeline* p);
+void jwtx_pipeline_free(jwtx_pipeline* p) JWTX_NOEXCEPT;
 
 /* Called exactly once per accepted token, on a pipeline worker thread, with the |user| pointer
  * given to jwtx_submit (carry your request id in it). |result| (and every string read from it) is
@@ -362,20 +381,21 @@ typedef void (*jwtx_completion_fn)(void* user, jwtx_status status, const jwtx_re
  * called): JWTX_OVERLOADED (queue full), JWTX_SHUTTING_DOWN, JWTX_TOO_LARGE,
  * JWTX_INVALID_ARGUMENT (NULL p, token or done). Never blocks, locks or allocates. Any thread. */
 jwtx_status jwtx_submit(jwtx_pipeline* p, const char* token, size_t len, jwtx_completion_fn done,
-                        void* user);
+                        void* user) JWTX_NOEXCEPT;
 /* Like jwtx_submit, but waits up to timeout_ns for a free slot instead of JWTX_OVERLOADED. Not
  * from a completion. */
 jwtx_status jwtx_submit_wait(jwtx_pipeline* p, const char* token, size_t len,
-                             jwtx_completion_fn done, void* user, uint64_t timeout_ns);
+                             jwtx_completion_fn done, void* user,
+                             uint64_t timeout_ns) JWTX_NOEXCEPT;
 
 /* A set of results for jwtx_verify_batch: capacity results plus their scratch, reused across
  * batches (no allocation once warm). One thread at a time. NULL when out of memory. */
 typedef struct jwtx_results jwtx_results;
-jwtx_results* jwtx_results_new(size_t capacity);
-void jwtx_results_free(jwtx_results* rs); /* NULL: no-op */
-size_t jwtx_results_capacity(const jwtx_results* rs);
+jwtx_results* jwtx_results_new(size_t capacity) JWTX_NOEXCEPT;
+void jwtx_results_free(jwtx_results* rs) JWTX_NOEXCEPT; /* NULL: no-op */
+size_t jwtx_results_capacity(const jwtx_results* rs) JWTX_NOEXCEPT;
 /* The i-th result (read-only, valid until rs is reused or freed); NULL if i >= capacity. */
-const jwtx_result* jwtx_results_get(const jwtx_results* rs, size_t i);
+const jwtx_result* jwtx_results_get(const jwtx_results* rs, size_t i) JWTX_NOEXCEPT;
 
 /* Verifies tokens[i] (lens[i] bytes; lens NULL: NUL-terminated) into result i of |out| on the
  * pipeline's arena in parallel, and returns when all are done; statuses (may be NULL) receives
@@ -383,7 +403,7 @@ const jwtx_result* jwtx_results_get(const jwtx_results* rs, size_t i);
  * JWTX_INVALID_ARGUMENT when p/out/tokens is NULL, a token is NULL or count > capacity. Any
  * thread (also after close); one call at a time per |out|. */
 jwtx_status jwtx_verify_batch(jwtx_pipeline* p, const char* const* tokens, const size_t* lens,
-                              size_t count, jwtx_results* out, jwtx_status* statuses);
+                              size_t count, jwtx_results* out, jwtx_status* statuses) JWTX_NOEXCEPT;
 
 /* ---------------------------------------------------------------------------------------------
  * Metrics. */
@@ -413,8 +433,8 @@ typedef struct jwtx_metrics {
 /* Fill the first out->struct_size bytes of |out| (a smaller, older struct gets its prefix).
  * JWTX_INVALID_ARGUMENT for NULL arguments or a struct_size smaller than status_counts' end.
  * Any thread; counts may miss verifications still in flight. The pipeline's allocates. */
-jwtx_status jwtx_verifier_metrics(const jwtx_verifier* v, jwtx_metrics* out);
-jwtx_status jwtx_pipeline_metrics(const jwtx_pipeline* p, jwtx_metrics* out);
+jwtx_status jwtx_verifier_metrics(const jwtx_verifier* v, jwtx_metrics* out) JWTX_NOEXCEPT;
+jwtx_status jwtx_pipeline_metrics(const jwtx_pipeline* p, jwtx_metrics* out) JWTX_NOEXCEPT;
 
 #ifdef __cplusplus
 } /* extern "C" */

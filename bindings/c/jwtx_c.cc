@@ -190,9 +190,9 @@ struct jwtx_pipeline {
 // ---------------------------------------------------------------------------------------------
 // Definitions below take C linkage from their declarations in jwtx.h.
 
-const char* jwtx_version(void) { return jwtx::jwtx_version(); }
+const char* jwtx_version(void) noexcept { return jwtx::jwtx_version(); }
 
-const char* jwtx_status_name(jwtx_status s) {
+const char* jwtx_status_name(jwtx_status s) noexcept {
   if (static_cast<int>(s) >= 0 && static_cast<int>(s) < jwtx::kStatusCount) {
     // status_name() views string literals, so data() is NUL-terminated.
     return jwtx::status_name(static_cast<jwtx::status>(s)).data();
@@ -221,7 +221,8 @@ const char* jwtx_status_name(jwtx_status s) {
   }
 }
 
-jwtx_status jwtx_fingerprint(const char* token, size_t len, char out[JWTX_FINGERPRINT_SIZE]) {
+jwtx_status jwtx_fingerprint(const char* token, size_t len,
+                             char out[JWTX_FINGERPRINT_SIZE]) noexcept {
   if (!out || (!token && len > 0)) return JWTX_INVALID_ARGUMENT;
   const jwtx::fingerprint_text f = jwtx::fingerprint(bytes(token, len));
   std::memcpy(out, f.data(), f.size());
@@ -250,7 +251,8 @@ jwtx_key_set* build_key_set(char* error, std::size_t error_size, Add&& add) noex
 }
 }  // namespace
 
-jwtx_key_set* jwtx_key_set_from_jwks(const char* json, size_t len, char* error, size_t error_size) {
+jwtx_key_set* jwtx_key_set_from_jwks(const char* json, size_t len, char* error,
+                                     size_t error_size) noexcept {
   if (!json) {
     write_error(error, error_size, "json is NULL");
     return nullptr;
@@ -261,7 +263,7 @@ jwtx_key_set* jwtx_key_set_from_jwks(const char* json, size_t len, char* error, 
 }
 
 jwtx_key_set* jwtx_key_set_from_pem(const char* pem, size_t len, const char* kid, char* error,
-                                    size_t error_size) {
+                                    size_t error_size) noexcept {
   if (!pem) {
     write_error(error, error_size, "pem is NULL");
     return nullptr;
@@ -272,7 +274,7 @@ jwtx_key_set* jwtx_key_set_from_pem(const char* pem, size_t len, const char* kid
 }
 
 jwtx_key_set* jwtx_key_set_from_hmac(const unsigned char* secret, size_t len, const char* kid,
-                                     char* error, size_t error_size) {
+                                     char* error, size_t error_size) noexcept {
   if (!secret) {
     write_error(error, error_size, "secret is NULL");
     return nullptr;
@@ -284,24 +286,27 @@ jwtx_key_set* jwtx_key_set_from_hmac(const unsigned char* secret, size_t len, co
   });
 }
 
-void jwtx_key_set_free(jwtx_key_set* keys) { delete keys; }
+void jwtx_key_set_free(jwtx_key_set* keys) noexcept { delete keys; }
 
-size_t jwtx_key_set_size(const jwtx_key_set* keys) { return keys ? keys->set->keys().size() : 0; }
+size_t jwtx_key_set_size(const jwtx_key_set* keys) noexcept {
+  return keys ? keys->set->keys().size() : 0;
+}
 
-size_t jwtx_key_set_skipped_count(const jwtx_key_set* keys) {
+size_t jwtx_key_set_skipped_count(const jwtx_key_set* keys) noexcept {
   return keys ? keys->set->skipped().size() : 0;
 }
 
 // --- revocation -----------------------------------------------------------------------------
 
-jwtx_revocation_set* jwtx_revocation_set_new(void) {
+jwtx_revocation_set* jwtx_revocation_set_new(void) noexcept {
   return guarded_new(
       nullptr, 0, [] { return new jwtx_revocation_set{std::make_shared<jwtx::revocation_set>()}; });
 }
 
-void jwtx_revocation_set_free(jwtx_revocation_set* set) { delete set; }
+void jwtx_revocation_set_free(jwtx_revocation_set* set) noexcept { delete set; }
 
-jwtx_status jwtx_revocation_add(jwtx_revocation_set* set, const char* jti, size_t len, double exp) {
+jwtx_status jwtx_revocation_add(jwtx_revocation_set* set, const char* jti, size_t len,
+                                double exp) noexcept {
   if (!set || (!jti && len > 0)) return JWTX_INVALID_ARGUMENT;
   return guarded([&] {
     set->set->add(bytes(jti, len), std::isnan(exp) ? HUGE_VAL : exp);
@@ -309,20 +314,22 @@ jwtx_status jwtx_revocation_add(jwtx_revocation_set* set, const char* jti, size_
   });
 }
 
-jwtx_status jwtx_revocation_remove(jwtx_revocation_set* set, const char* jti, size_t len) {
+jwtx_status jwtx_revocation_remove(jwtx_revocation_set* set, const char* jti, size_t len) noexcept {
   if (!set || (!jti && len > 0)) return JWTX_INVALID_ARGUMENT;
   return guarded([&] { return set->set->remove(bytes(jti, len)) ? JWTX_OK : JWTX_NOT_FOUND; });
 }
 
-int jwtx_revocation_contains(const jwtx_revocation_set* set, const char* jti, size_t len) {
+int jwtx_revocation_contains(const jwtx_revocation_set* set, const char* jti, size_t len) noexcept {
   if (!set || (!jti && len > 0)) return 0;
   return set->set->contains(bytes(jti, len)) ? 1 : 0;
 }
 
-size_t jwtx_revocation_size(const jwtx_revocation_set* set) { return set ? set->set->size() : 0; }
+size_t jwtx_revocation_size(const jwtx_revocation_set* set) noexcept {
+  return set ? set->set->size() : 0;
+}
 
 jwtx_redis_feed* jwtx_redis_feed_start(jwtx_revocation_set* set, const char* endpoint, char* error,
-                                       size_t error_size) {
+                                       size_t error_size) noexcept {
   if (!set || !endpoint) {
     write_error(error, error_size, !set ? "set is NULL" : "endpoint is NULL");
     return nullptr;
@@ -345,13 +352,14 @@ jwtx_redis_feed* jwtx_redis_feed_start(jwtx_revocation_set* set, const char* end
   });
 }
 
-void jwtx_redis_feed_stop(jwtx_redis_feed* feed) { delete feed; }
+void jwtx_redis_feed_stop(jwtx_redis_feed* feed) noexcept { delete feed; }
 
-int jwtx_redis_feed_synced(const jwtx_redis_feed* feed) {
+int jwtx_redis_feed_synced(const jwtx_redis_feed* feed) noexcept {
   return feed && feed->feed->synced() ? 1 : 0;
 }
 
-jwtx_status jwtx_redis_feed_get_stats(const jwtx_redis_feed* feed, jwtx_redis_feed_stats* out) {
+jwtx_status jwtx_redis_feed_get_stats(const jwtx_redis_feed* feed,
+                                      jwtx_redis_feed_stats* out) noexcept {
   if (!feed || !out || out->struct_size < sizeof(size_t)) return JWTX_INVALID_ARGUMENT;
   const jwtx::redis_feed_stats s = feed->feed->stats();
   jwtx_redis_feed_stats full{};
@@ -368,7 +376,7 @@ jwtx_status jwtx_redis_feed_get_stats(const jwtx_redis_feed* feed, jwtx_redis_fe
 
 jwtx_status jwtx_redis_publish_revocation(const char* endpoint, const char* jti, size_t len,
                                           double exp, double timeout_seconds, char* error,
-                                          size_t error_size) {
+                                          size_t error_size) noexcept {
   if (!endpoint || !jti) {
     write_error(error, error_size, !endpoint ? "endpoint is NULL" : "jti is NULL");
     return JWTX_INVALID_ARGUMENT;
@@ -401,7 +409,7 @@ jwtx_status jwtx_redis_publish_revocation(const char* endpoint, const char* jti,
 
 // --- verifiers ------------------------------------------------------------------------------
 
-void jwtx_verifier_options_init(jwtx_verifier_options* o) {
+void jwtx_verifier_options_init(jwtx_verifier_options* o) noexcept {
   if (!o) return;
   std::memset(o, 0, sizeof *o);
   o->struct_size = sizeof *o;
@@ -501,7 +509,7 @@ bool convert_options(const jwtx_verifier_options& c, jwtx::verifier_options* o,
 }  // namespace
 
 jwtx_verifier* jwtx_verifier_new(const jwtx_key_set* keys, const jwtx_verifier_options* o,
-                                 char* error, size_t error_size) {
+                                 char* error, size_t error_size) noexcept {
   if (!keys || !o) {
     write_error(error, error_size, !keys ? "keys is NULL" : "options is NULL");
     return nullptr;
@@ -522,9 +530,9 @@ jwtx_verifier* jwtx_verifier_new(const jwtx_key_set* keys, const jwtx_verifier_o
   });
 }
 
-void jwtx_verifier_free(jwtx_verifier* v) { delete v; }
+void jwtx_verifier_free(jwtx_verifier* v) noexcept { delete v; }
 
-jwtx_status jwtx_verifier_publish_keys(jwtx_verifier* v, const jwtx_key_set* keys) {
+jwtx_status jwtx_verifier_publish_keys(jwtx_verifier* v, const jwtx_key_set* keys) noexcept {
   if (!v || !keys) return JWTX_INVALID_ARGUMENT;
   return guarded([&] {
     v->store->publish(keys->set);
@@ -534,17 +542,18 @@ jwtx_status jwtx_verifier_publish_keys(jwtx_verifier* v, const jwtx_key_set* key
 
 // --- results --------------------------------------------------------------------------------
 
-jwtx_result* jwtx_result_new(void) {
+jwtx_result* jwtx_result_new(void) noexcept {
   return guarded_new(nullptr, 0, []() -> jwtx_result* { return new owned_result(); });
 }
 
-void jwtx_result_free(jwtx_result* r) {
+void jwtx_result_free(jwtx_result* r) noexcept {
   // Only jwtx_result_new's results are the caller's; a completion's view never reaches here
   // legitimately (it is const), and a batch's are owned by its jwtx_results.
   if (r && r->owned) delete static_cast<owned_result*>(r);
 }
 
-jwtx_status jwtx_verify(const jwtx_verifier* v, const char* token, size_t len, jwtx_result* out) {
+jwtx_status jwtx_verify(const jwtx_verifier* v, const char* token, size_t len,
+                        jwtx_result* out) noexcept {
   if (!v || !token || !out || !out->owned) [[unlikely]]
     return JWTX_INVALID_ARGUMENT;
   v->engine->verify(std::string_view(token, len), *out->owned);
@@ -554,18 +563,21 @@ jwtx_status jwtx_verify(const jwtx_verifier* v, const char* token, size_t len, j
   return to_c(s);
 }
 
-jwtx_status jwtx_result_status(const jwtx_result* r) {
+jwtx_status jwtx_result_status(const jwtx_result* r) noexcept {
   return r ? to_c(r->view->status()) : JWTX_INVALID_ARGUMENT;
 }
 
-int jwtx_result_from_cache(const jwtx_result* r) { return r && r->view->from_cache() ? 1 : 0; }
+int jwtx_result_from_cache(const jwtx_result* r) noexcept {
+  return r && r->view->from_cache() ? 1 : 0;
+}
 
-const char* jwtx_result_alg(const jwtx_result* r) {
+const char* jwtx_result_alg(const jwtx_result* r) noexcept {
   if (!r || !r->view->alg()) return nullptr;
   return jwtx::algorithm_name(*r->view->alg()).data();  // views a string literal
 }
 
-jwtx_status jwtx_result_fingerprint(const jwtx_result* r, char out[JWTX_FINGERPRINT_SIZE]) {
+jwtx_status jwtx_result_fingerprint(const jwtx_result* r,
+                                    char out[JWTX_FINGERPRINT_SIZE]) noexcept {
   if (!r || !out) return JWTX_INVALID_ARGUMENT;
   const jwtx::fingerprint_text f = r->view->fingerprint();
   std::memcpy(out, f.data(), f.size());
@@ -573,7 +585,8 @@ jwtx_status jwtx_result_fingerprint(const jwtx_result* r, char out[JWTX_FINGERPR
   return JWTX_OK;
 }
 
-jwtx_status jwtx_result_detail(const jwtx_result* r, char* buf, size_t size, size_t* needed) {
+jwtx_status jwtx_result_detail(const jwtx_result* r, char* buf, size_t size,
+                               size_t* needed) noexcept {
   if (!r) return JWTX_INVALID_ARGUMENT;
   return guarded([&] { return write_text(r->view->detail(), buf, size, needed); });
 }
@@ -659,41 +672,43 @@ jwtx_status get_json(const jwtx_result* r, const char* key, bool by_name, char* 
 }  // namespace
 
 jwtx_status jwtx_result_get_string(const jwtx_result* r, const char* name, const char** out,
-                                   size_t* out_len) {
+                                   size_t* out_len) noexcept {
   return get_string(r, name, true, out, out_len);
 }
-jwtx_status jwtx_result_get_int64(const jwtx_result* r, const char* name, int64_t* out) {
+jwtx_status jwtx_result_get_int64(const jwtx_result* r, const char* name, int64_t* out) noexcept {
   return get_int64(r, name, true, out);
 }
-jwtx_status jwtx_result_get_double(const jwtx_result* r, const char* name, double* out) {
+jwtx_status jwtx_result_get_double(const jwtx_result* r, const char* name, double* out) noexcept {
   return get_double(r, name, true, out);
 }
-jwtx_status jwtx_result_get_bool(const jwtx_result* r, const char* name, int* out) {
+jwtx_status jwtx_result_get_bool(const jwtx_result* r, const char* name, int* out) noexcept {
   return get_bool(r, name, true, out);
 }
 jwtx_status jwtx_result_get_json(const jwtx_result* r, const char* name, char* buf, size_t size,
-                                 size_t* needed) {
+                                 size_t* needed) noexcept {
   return get_json(r, name, true, buf, size, needed);
 }
 jwtx_status jwtx_result_pointer_string(const jwtx_result* r, const char* pointer, const char** out,
-                                       size_t* out_len) {
+                                       size_t* out_len) noexcept {
   return get_string(r, pointer, false, out, out_len);
 }
-jwtx_status jwtx_result_pointer_int64(const jwtx_result* r, const char* pointer, int64_t* out) {
+jwtx_status jwtx_result_pointer_int64(const jwtx_result* r, const char* pointer,
+                                      int64_t* out) noexcept {
   return get_int64(r, pointer, false, out);
 }
-jwtx_status jwtx_result_pointer_double(const jwtx_result* r, const char* pointer, double* out) {
+jwtx_status jwtx_result_pointer_double(const jwtx_result* r, const char* pointer,
+                                       double* out) noexcept {
   return get_double(r, pointer, false, out);
 }
-jwtx_status jwtx_result_pointer_bool(const jwtx_result* r, const char* pointer, int* out) {
+jwtx_status jwtx_result_pointer_bool(const jwtx_result* r, const char* pointer, int* out) noexcept {
   return get_bool(r, pointer, false, out);
 }
 jwtx_status jwtx_result_pointer_json(const jwtx_result* r, const char* pointer, char* buf,
-                                     size_t size, size_t* needed) {
+                                     size_t size, size_t* needed) noexcept {
   return get_json(r, pointer, false, buf, size, needed);
 }
 
-jwtx_status jwtx_result_payload(const jwtx_result* r, const char** out, size_t* out_len) {
+jwtx_status jwtx_result_payload(const jwtx_result* r, const char** out, size_t* out_len) noexcept {
   if (!r || !out || !out_len) return JWTX_INVALID_ARGUMENT;
   const std::string_view p = r->view->payload();
   if (p.empty()) return JWTX_NO_PAYLOAD;
@@ -704,7 +719,7 @@ jwtx_status jwtx_result_payload(const jwtx_result* r, const char** out, size_t* 
 
 // --- pipelines ------------------------------------------------------------------------------
 
-void jwtx_pipeline_options_init(jwtx_pipeline_options* o) {
+void jwtx_pipeline_options_init(jwtx_pipeline_options* o) noexcept {
   if (!o) return;
   const jwtx::pipeline_options d;
   std::memset(o, 0, sizeof *o);
@@ -718,7 +733,7 @@ void jwtx_pipeline_options_init(jwtx_pipeline_options* o) {
 }
 
 jwtx_pipeline* jwtx_pipeline_new(const jwtx_verifier* v, const jwtx_pipeline_options* o,
-                                 char* error, size_t error_size) {
+                                 char* error, size_t error_size) noexcept {
   if (!v) {
     write_error(error, error_size, "verifier is NULL");
     return nullptr;
@@ -754,11 +769,11 @@ jwtx_pipeline* jwtx_pipeline_new(const jwtx_verifier* v, const jwtx_pipeline_opt
   });
 }
 
-void jwtx_pipeline_close(jwtx_pipeline* p) {
+void jwtx_pipeline_close(jwtx_pipeline* p) noexcept {
   if (p) p->engine->close();
 }
 
-void jwtx_pipeline_free(jwtx_pipeline* p) { delete p; }
+void jwtx_pipeline_free(jwtx_pipeline* p) noexcept { delete p; }
 
 namespace {
 
@@ -779,13 +794,13 @@ std::uint64_t fn_bits(jwtx_completion_fn fn) noexcept {
 }  // namespace
 
 jwtx_status jwtx_submit(jwtx_pipeline* p, const char* token, size_t len, jwtx_completion_fn done,
-                        void* user) {
+                        void* user) noexcept {
   if (!p || !token || !done) return JWTX_INVALID_ARGUMENT;
   return to_c(p->engine->submit(std::string_view(token, len), {&trampoline, user}, fn_bits(done)));
 }
 
 jwtx_status jwtx_submit_wait(jwtx_pipeline* p, const char* token, size_t len,
-                             jwtx_completion_fn done, void* user, uint64_t timeout_ns) {
+                             jwtx_completion_fn done, void* user, uint64_t timeout_ns) noexcept {
   if (!p || !token || !done) return JWTX_INVALID_ARGUMENT;
   const auto timeout = std::chrono::nanoseconds(
       static_cast<std::int64_t>(std::min<uint64_t>(timeout_ns, INT64_MAX)));
@@ -793,7 +808,7 @@ jwtx_status jwtx_submit_wait(jwtx_pipeline* p, const char* token, size_t len,
                                      fn_bits(done), timeout));
 }
 
-jwtx_results* jwtx_results_new(size_t capacity) {
+jwtx_results* jwtx_results_new(size_t capacity) noexcept {
   return guarded_new(nullptr, 0, [&]() -> jwtx_results* {
     auto rs = std::make_unique<jwtx_results>();
     rs->storage.resize(capacity);
@@ -804,16 +819,18 @@ jwtx_results* jwtx_results_new(size_t capacity) {
   });
 }
 
-void jwtx_results_free(jwtx_results* rs) { delete rs; }
+void jwtx_results_free(jwtx_results* rs) noexcept { delete rs; }
 
-size_t jwtx_results_capacity(const jwtx_results* rs) { return rs ? rs->storage.size() : 0; }
+size_t jwtx_results_capacity(const jwtx_results* rs) noexcept {
+  return rs ? rs->storage.size() : 0;
+}
 
-const jwtx_result* jwtx_results_get(const jwtx_results* rs, size_t i) {
+const jwtx_result* jwtx_results_get(const jwtx_results* rs, size_t i) noexcept {
   return rs && i < rs->views.size() ? &rs->views[i] : nullptr;
 }
 
 jwtx_status jwtx_verify_batch(jwtx_pipeline* p, const char* const* tokens, const size_t* lens,
-                              size_t count, jwtx_results* out, jwtx_status* statuses) {
+                              size_t count, jwtx_results* out, jwtx_status* statuses) noexcept {
   if (!p || !out || (!tokens && count > 0) || count > out->storage.size())
     return JWTX_INVALID_ARGUMENT;
   for (std::size_t i = 0; i < count; ++i) {
@@ -865,7 +882,7 @@ void deliver(const jwtx_metrics& full, jwtx_metrics* out) noexcept {
 
 }  // namespace
 
-jwtx_status jwtx_verifier_metrics(const jwtx_verifier* v, jwtx_metrics* out) {
+jwtx_status jwtx_verifier_metrics(const jwtx_verifier* v, jwtx_metrics* out) noexcept {
   if (!v || !out || out->struct_size < kMetricsMinSize) return JWTX_INVALID_ARGUMENT;
   jwtx_metrics m{};
   for (std::size_t s = 0; s < kStripes; ++s) {
@@ -877,7 +894,7 @@ jwtx_status jwtx_verifier_metrics(const jwtx_verifier* v, jwtx_metrics* out) {
   return JWTX_OK;
 }
 
-jwtx_status jwtx_pipeline_metrics(const jwtx_pipeline* p, jwtx_metrics* out) {
+jwtx_status jwtx_pipeline_metrics(const jwtx_pipeline* p, jwtx_metrics* out) noexcept {
   if (!p || !out || out->struct_size < kMetricsMinSize) return JWTX_INVALID_ARGUMENT;
   return guarded([&] {
     const jwtx::pipeline_snapshot s = p->engine->snapshot();
