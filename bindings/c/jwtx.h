@@ -14,7 +14,10 @@
  *    JWTX_INVALID_ARGUMENT for a NULL handle or pointer argument (never dereferenced),
  *    JWTX_OUT_OF_MEMORY when an allocation failed (the call then had no effect). Constructors
  *    return NULL on failure and, when |error| is not NULL and |error_size| > 0, write a
- *    NUL-terminated one-line reason into it (truncated to error_size - 1 bytes).
+ *    NUL-terminated one-line reason into it (truncated to error_size - 1 bytes). Key-set and
+ *    verifier reasons start with the outcome's status name ("key_invalid: ...",
+ *    "key_set_invalid: ...", "key_too_small: ...", "options_invalid: ..."); a NULL argument
+ *    gives "<name> is NULL", an allocation failure "out of memory".
  *  - Tokens are byte strings (pointer + length, no NUL needed); jwtx never prints or logs a raw
  *    token: name tokens in your logs with jwtx_fingerprint().
  *  - Thread-safety: key sets, verifiers, pipelines, revocation sets and feeds may be used from any

@@ -134,6 +134,12 @@ auto guarded_new(char* error, std::size_t error_size, F&& f) noexcept -> decltyp
   return nullptr;
 }
 
+// "status_name: message": the outcome a C caller can tell apart (key_invalid, key_set_invalid,
+// key_too_small, options_invalid) first, then the sentence.
+std::string reason(jwtx::status s, std::string_view message) {
+  return std::string(jwtx::status_name(s)) + ": " + std::string(message);
+}
+
 std::string_view bytes(const char* p, std::size_t len) noexcept {
   return len == 0 ? std::string_view() : std::string_view(p, len);
 }
@@ -237,13 +243,13 @@ template <class Add>
 jwtx_key_set* build_key_set(char* error, std::size_t error_size, Add&& add) noexcept {
   return guarded_new(error, error_size, [&]() -> jwtx_key_set* {
     jwtx::key_set_builder builder;
-    if (add(builder) != jwtx::status::ok) {
-      write_error(error, error_size, builder.error());
+    if (const jwtx::status s = add(builder); s != jwtx::status::ok) {
+      write_error(error, error_size, reason(s, builder.error()));
       return nullptr;
     }
     jwtx::key_set_result built = builder.build();
     if (!built) {
-      write_error(error, error_size, built.error);
+      write_error(error, error_size, reason(built.code, built.error));
       return nullptr;
     }
     return new jwtx_key_set{std::move(built.set)};
@@ -521,7 +527,7 @@ jwtx_verifier* jwtx_verifier_new(const jwtx_key_set* keys, const jwtx_verifier_o
     auto handle = std::make_unique<jwtx_verifier>();
     if (!read_options(o, &c, &why) || !convert_options(c, &options, &handle->revocation, &why) ||
         jwtx::validate_options(options, &why) != jwtx::status::ok) {
-      write_error(error, error_size, why);
+      write_error(error, error_size, reason(jwtx::status::options_invalid, why));
       return nullptr;
     }
     handle->store = std::make_shared<jwtx::key_store>(keys->set);

@@ -199,11 +199,12 @@ static void test_key_load_errors(void) {
   char error[256];
   error[0] = '\0';
   CHECK(jwtx_key_set_from_jwks("{", 1, error, sizeof error) == NULL);
-  CHECK(error[0] != '\0');
+  CHECK(strncmp(error, "key_invalid: ", 13) == 0);
   error[0] = '\0';
   const char* empty = "{\"keys\":[]}";
   CHECK(jwtx_key_set_from_jwks(empty, strlen(empty), error, sizeof error) == NULL);
   CHECK(strstr(error, "no usable") != NULL);
+  CHECK(strncmp(error, "key_set_invalid: ", 17) == 0);
   /* A private key member: the whole set is refused. */
   const char* priv =
       "{\"keys\":[{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":"
@@ -212,15 +213,15 @@ static void test_key_load_errors(void) {
       "0iY7X1fCE9-E9LI\"}]}";
   error[0] = '\0';
   CHECK(jwtx_key_set_from_jwks(priv, strlen(priv), error, sizeof error) == NULL);
-  CHECK(error[0] != '\0');
+  CHECK(strncmp(error, "key_set_invalid: ", 17) == 0);
   error[0] = '\0';
   CHECK(jwtx_key_set_from_pem("nope", 4, NULL, error, sizeof error) == NULL);
-  CHECK(error[0] != '\0');
+  CHECK(strncmp(error, "key_invalid: ", 13) == 0);
   /* A short HMAC secret. */
   unsigned char s[8] = {1, 2, 3, 4, 5, 6, 7, 8};
   error[0] = '\0';
   CHECK(jwtx_key_set_from_hmac(s, sizeof s, "k", error, sizeof error) == NULL);
-  CHECK(error[0] != '\0');
+  CHECK(strncmp(error, "key_too_small: ", 15) == 0);
   /* A tiny error buffer is truncated, NUL-terminated. */
   char tiny[4] = {'x', 'x', 'x', 'x'};
   CHECK(jwtx_key_set_from_jwks("{", 1, tiny, sizeof tiny) == NULL);
@@ -389,6 +390,7 @@ static void test_bad_inputs(void) {
     o2.leeway_seconds = NAN;
     CHECK(jwtx_verifier_new(keys, &o2, error, sizeof error) == NULL);
     CHECK(strstr(error, "leeway") != NULL);
+    CHECK(strncmp(error, "options_invalid: ", 17) == 0);
     o2 = base_options("ES256,none");
     CHECK(jwtx_verifier_new(keys, &o2, error, sizeof error) == NULL);
     CHECK(strstr(error, "none") != NULL);
