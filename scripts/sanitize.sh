@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# The unit tests under ASan+UBSan (all of them) and the concurrency tests under TSan.
+# The unit tests and the C API's tests under ASan+UBSan (all of them) and the concurrency tests
+# under TSan.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
 cmake -S . -B build-asan -G Ninja -DJWTX_SANITIZE=address,undefined -DJWTX_BENCH=OFF \
   -DJWTX_WERROR=ON >/dev/null
-cmake --build build-asan --target jwtx_tests jwtx_cli
+cmake --build build-asan --target jwtx_tests jwtx_cli jwtx_c_tests
 ASAN_OPTIONS=detect_leaks=1 build-asan/tests/jwtx_tests --gtest_brief=1
+# The C API (bindings/c, libjwtx.so) through its C tests, leaks included.
+ASAN_OPTIONS=detect_leaks=1 build-asan/bindings/c/tests/jwtx_c_tests
 cmake -S . -B build-tsan -G Ninja -DJWTX_SANITIZE=thread -DJWTX_BENCH=OFF -DJWTX_TOOLS=OFF \
   -DJWTX_WERROR=ON >/dev/null
 cmake --build build-tsan --target jwtx_tests
