@@ -25,10 +25,12 @@
 // Plain http is accepted only for loopback hosts (tests, a sidecar IdP) unless allow_http.
 //
 // Thread-safety: every const member and request_refresh() from any thread. The destructor must
-// not run concurrently with other members; it interrupts a fetch in progress and joins the
-// thread (returns within milliseconds; name resolution is bounded by |timeout| through libcurl's
-// threaded resolver). Ownership: the key_store is shared (store()); it stays valid after the
-// remote_jwks is gone and then keeps the last set published.
+// not run concurrently with other members; it interrupts a fetch in progress (curl_multi_wakeup)
+// and joins the thread, within milliseconds whatever the server does. One exception, as for the
+// Redis feed: a host name whose resolution the system resolver is still working on may hold the
+// join up to that lookup's own limit; use an IP literal or a local resolver if that matters.
+// Ownership: the key_store is shared (store()); it stays valid after the remote_jwks is gone and
+// then keeps the last set published.
 #pragma once
 
 #include <array>
