@@ -343,7 +343,10 @@ TEST(RemoteJwks, ConcurrentRefreshRequestsMakeOneFetch) {
   std::this_thread::sleep_for(300ms);
   EXPECT_EQ(server.count("/jwks"), 2);
   EXPECT_EQ(r->stats().fetches, 2u);
-  EXPECT_EQ(r->stats().refresh_requests, 1u);
+  // Usually 1; a caller that raced with the fetch's start is folded into that fetch (counted, no
+  // second fetch).
+  EXPECT_GE(r->stats().refresh_requests, 1u);
+  EXPECT_LE(r->stats().refresh_requests, 2u);
   EXPECT_EQ(done_callbacks.load(), 2);
 }
 

@@ -114,7 +114,8 @@ class remote_jwks {
   // A verifier met a kid the current set does not have: ask for an early refetch (see the header
   // comment for the rate limit). Wait-free apart from one write(2) for the first caller, no
   // allocation; safe on the hot path. Returns true if a fetch is now pending (this call's or an
-  // earlier caller's; on_fetch_done runs when it ends), false if the request was dropped by the
+  // earlier caller's) or starting at this very moment (a call racing with a fetch's start is
+  // folded into it); on_fetch_done runs when it ends. False if the request was dropped by the
   // rate limit (a fetch may still be in flight: it started less than min_refetch_interval ago).
   bool request_refresh() noexcept;
   // True once a set has been published (it stays true through later failures).
