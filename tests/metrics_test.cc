@@ -162,6 +162,34 @@ TEST(Metrics, RegistrationErrors) {
   EXPECT_EQ(check_exposition(r.render()), "");
 }
 
+TEST(Metrics, PerStatusCountersCoverEveryStatus) {
+  registry r;
+  per_status_counters c;
+  std::string why;
+  ASSERT_TRUE(add_per_status_counters(r, "jwtx_requests_total", "Requests by verdict.",
+                                      {{"provider", "idp-a"}}, &c, &why))
+      << why;
+  c.inc(status::ok);
+  c.inc(status::ok);
+  c.inc(status::expired);
+  const std::string text = r.render();
+  EXPECT_NE(text.find("jwtx_requests_total{provider=\"idp-a\",status=\"ok\"} 2\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("jwtx_requests_total{provider=\"idp-a\",status=\"expired\"} 1\n"),
+            std::string::npos);
+  for (int i = 0; i < kStatusCount; ++i) {
+    const std::string series =
+        "status=\"" + std::string(status_name(static_cast<status>(i))) + "\"}";
+    EXPECT_NE(text.find(series), std::string::npos) << series;
+  }
+  EXPECT_EQ(check_exposition(text), "");
+  // A registry refusal leaves the output untouched.
+  per_status_counters untouched;
+  EXPECT_FALSE(add_per_status_counters(r, "jwtx_requests_total", "Other help.", {}, &untouched));
+  EXPECT_EQ(untouched.by_status[0], nullptr);
+}
+
 TEST(Metrics, ConcurrentUpdatesAreAllCounted) {
   registry r;
   counter* c = r.add_counter("c_total", "c", {});

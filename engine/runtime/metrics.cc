@@ -178,6 +178,19 @@ bool registry::add_gauge_fn(std::string_view name, std::string_view help, labels
   return true;
 }
 
+bool add_per_status_counters(registry& r, std::string_view name, std::string_view help,
+                             const labels& extra, per_status_counters* out, std::string* why) {
+  per_status_counters made;
+  for (int i = 0; i < kStatusCount; ++i) {
+    labels l = extra;
+    l.emplace_back("status", std::string(status_name(static_cast<status>(i))));
+    made.by_status[static_cast<std::size_t>(i)] = r.add_counter(name, help, std::move(l), why);
+    if (!made.by_status[static_cast<std::size_t>(i)]) return false;
+  }
+  *out = made;
+  return true;
+}
+
 namespace {
 
 // The text format escapes backslash and newline everywhere, double quotes in label values only.

@@ -18,6 +18,7 @@
 // Ownership: series live as long as the registry; pointers to them stay valid.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -28,6 +29,8 @@
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "engine/status.h"
 
 namespace jwtx::metrics {
 
@@ -121,6 +124,19 @@ class registry {
   mutable std::mutex mu_;
   std::vector<std::unique_ptr<family>> families_;
 };
+
+// One counter per status (engine/status.h), e.g. requests by verdict for one provider: the series
+// all exist from registration (at 0, so a rate() over them never starts from nothing) and the hot
+// path indexes an array instead of looking labels up.
+struct per_status_counters {
+  std::array<counter*, kStatusCount> by_status{};
+  void inc(status s) noexcept { by_status[static_cast<std::size_t>(s)]->inc(); }
+};
+// Registers |name|{<extra...>, status="<status_name>"} for every status into *out. False with
+// *why (and *out untouched) if the registry refuses one.
+bool add_per_status_counters(registry& r, std::string_view name, std::string_view help,
+                             const labels& extra, per_status_counters* out,
+                             std::string* why = nullptr);
 
 // Text-format escaping (exposed for tests): HELP escapes \ and newline; label values also ".
 std::string escape_help(std::string_view s);
