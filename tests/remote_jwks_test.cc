@@ -30,6 +30,7 @@
 
 #include "engine/keys/http_fetch.h"
 #include "engine/signer.h"
+#include "engine/verifier.h"
 
 namespace jwtx {
 namespace {
@@ -477,6 +478,35 @@ TEST(RemoteJwks, DestructorInterruptsSlowFetch) {
   const auto t0 = std::chrono::steady_clock::now();
   r.reset();
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 5s);  // generous bound: it takes milliseconds
+}
+
+// The flow a server runs: a verifier on store() meets an unknown kid, asks for a refresh, and
+// verifies the same token once on_fetch_done says the fetch ended.
+TEST(RemoteJwks, VerifierPicksUpANewKidAfterRequestRefresh) {
+  auto k1 = signing_key::generate(algorithm::ES256, "k1");
+  auto k2 = signing_key::generate(algorithm::ES256, "k2");
+  test_http_server server;
+  server.set("/jwks", {200, "", make_jwks({k1->public_jwk()})});
+  auto o = options_for(server.url("/jwks"));
+  o.min_refetch_interval = 1s;
+  std::atomic<int> done{0};
+  o.on_fetch_done = [&] { done.fetch_add(1); };
+  auto r = start_ok(o);
+  ASSERT_TRUE(r->wait_ready(10s));
+  verifier_options vo;
+  vo.algorithms = algorithm_set::all();
+  vo.claims.clock = [] { return 1'700'000'000.0; };
+  verifier v(r->store(), vo);
+  const std::string payload = "{\"sub\":\"a\",\"exp\":1700000600}";
+  EXPECT_EQ(v.verify(k1->mint(payload)).status(), status::ok);
+  const std::string token = k2->mint(payload);
+  EXPECT_EQ(v.verify(token).status(), status::key_not_found);
+  server.set("/jwks", {200, "", make_jwks({k1->public_jwk(), k2->public_jwk()})});
+  std::this_thread::sleep_for(1100ms);  // past the interval
+  const int before = done.load();
+  ASSERT_TRUE(r->request_refresh());
+  ASSERT_TRUE(eventually([&] { return done.load() > before; }));
+  EXPECT_EQ(v.verify(token).status(), status::ok) << r->last_error();
 }
 
 TEST(RemoteJwks, ExportsMetrics) {
