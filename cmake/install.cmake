@@ -47,7 +47,10 @@ install(DIRECTORY engine/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/jwtx/engine CO
   FILES_MATCHING PATTERN "*.h"
   PATTERN "boringssl_names.h" EXCLUDE
   PATTERN "hmac_state.h" EXCLUDE
-  PATTERN "kernels.h" EXCLUDE)
+  PATTERN "kernels.h" EXCLUDE
+  # The remote JWKS fetcher is not in libjwtx.a (it needs libcurl): its own target, not installed.
+  PATTERN "remote_jwks.h" EXCLUDE
+  PATTERN "http_fetch.h" EXCLUDE)
 if(TARGET jwtx_cli)
   install(TARGETS jwtx_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT runtime)
 endif()
