@@ -62,6 +62,7 @@ TEST_F(ServeConfigTest, FullProviderParsesAndBuilds) {
   const provider_config& p = c->providers[0];
   EXPECT_EQ(p.name, "corp");
   EXPECT_EQ(p.clock_skew_seconds, 30);
+  EXPECT_EQ(p.cache_entries, 65536u);
   ASSERT_EQ(p.from_headers.size(), 1u);
   EXPECT_EQ(p.from_headers[0].value_prefix, "Tok ");
   EXPECT_EQ(p.require.claims.size(), 2u);
@@ -84,6 +85,8 @@ TEST_F(ServeConfigTest, UnknownKeysAndWrongTypesNameThePath) {
             "providers.corp.clock_skew_seconds: expected a number");
   EXPECT_EQ(parse_error(provider_yaml("    clock_skew_seconds: 100000\n")),
             "providers.corp.clock_skew_seconds: must be in [0, 86400]");
+  EXPECT_EQ(parse_error(provider_yaml("    cache_entries: 1.5\n")),
+            "providers.corp.cache_entries: expected a whole number");
   EXPECT_EQ(parse_error(provider_yaml("    from_cookies: [a, [b]]\n")),
             "providers.corp.from_cookies[1]: expected a string");
   EXPECT_EQ(parse_error(provider_yaml("    requirements: {scopes: [a], claim: []}\n")),

@@ -159,8 +159,8 @@ bool read_provider(reader& r, const std::string& name, const YAML::Node& node,
   out->name = name;
   if (!r.map(node, path,
              {"issuer", "audiences", "algorithms", "local_jwks", "local_pem", "remote_jwks",
-              "clock_skew_seconds", "from_headers", "from_cookies", "claim_to_headers",
-              "forward_payload_header", "requirements"})) {
+              "clock_skew_seconds", "cache_entries", "from_headers", "from_cookies",
+              "claim_to_headers", "forward_payload_header", "requirements"})) {
     return false;
   }
   auto at = [&](const char* key) { return reader::join(path, key); };
@@ -197,6 +197,15 @@ bool read_provider(reader& r, const std::string& name, const YAML::Node& node,
                                               0, kMaxLeewaySeconds, &out->clock_skew_seconds)) {
     return false;
   }
+  double entries = static_cast<double>(out->cache_entries);
+  if (node["cache_entries"] && !r.number(node["cache_entries"], at("cache_entries"), 0,
+                                         static_cast<double>(kMaxCacheEntries), &entries)) {
+    return false;
+  }
+  if (entries != static_cast<double>(static_cast<std::size_t>(entries))) {
+    return r.fail(at("cache_entries"), "expected a whole number");
+  }
+  out->cache_entries = static_cast<std::size_t>(entries);
   if (node["from_headers"]) {
     const YAML::Node h = node["from_headers"];
     if (!h.IsSequence()) return r.fail(at("from_headers"), "expected a list");
@@ -332,6 +341,7 @@ std::optional<gateway::gateway_config> build_gateway(const serve_config& c, std:
     o.claims.leeway_seconds = p.clock_skew_seconds;
     if (!p.issuer.empty()) o.claims.issuers = {p.issuer};
     o.claims.audiences = p.audiences;
+    o.cache_entries = p.cache_entries;
     std::string vwhy;
     if (validate_options(o, &vwhy) != status::ok) {
       *why = "provider '" + p.name + "': " + vwhy;

@@ -9,6 +9,7 @@
 //       local_pem: {filename: /etc/jwtx/key.pem}       # one PEM public key, or
 //       remote_jwks: {uri: https://idp.example/jwks, cache_duration: 300, timeout: 2}
 //       clock_skew_seconds: 60
+//       cache_entries: 65536          # verified-token cache; 0 disables
 //       from_headers: [{name: Authorization, value_prefix: "Bearer "}]
 //       from_cookies: [session]
 //       claim_to_headers: [{claim_name: sub, header_name: X-Jwt-Sub}]
@@ -22,6 +23,7 @@
 // Errors are values: nothing here throws (yaml-cpp's exceptions are caught at this boundary).
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <vector>
@@ -48,6 +50,9 @@ struct provider_config {
   std::optional<std::string> local_pem_file;
   std::optional<remote_jwks_config> remote_jwks;
   double clock_skew_seconds = 60;
+  // Verified-token cache entries (verifier_options::cache_entries; 0 disables). A gateway sees the
+  // same token many times, so the cache is on by default (at most 256 bytes an entry: 16 MiB).
+  std::size_t cache_entries = 65536;
   std::vector<gateway::header_location> from_headers;
   std::vector<std::string> from_cookies;
   std::vector<gateway::claim_header> claim_to_headers;
