@@ -1,4 +1,4 @@
-// jwtx — command-line front end: verify, decode, keygen, mint, revoke.
+// jwtx — command-line front end: verify, decode, keygen, mint, revoke, serve.
 #include <exception>
 #include <string>
 #include <vector>
@@ -8,6 +8,7 @@
 
 namespace jwtx::cli {
 verb add_revoke(CLI::App& app);  // tools/jwtx/revoke.cc
+verb add_serve(CLI::App& app);   // tools/jwtx/serve.cc
 }  // namespace jwtx::cli
 
 int main(int argc, char** argv) {
@@ -19,7 +20,7 @@ int main(int argc, char** argv) {
       "error,\n3 no tokens (verify/decode: stdin was empty).");
   std::vector<jwtx::cli::verb> verbs = {
       jwtx::cli::add_verify(app), jwtx::cli::add_decode(app), jwtx::cli::add_keygen(app),
-      jwtx::cli::add_mint(app),   jwtx::cli::add_revoke(app),
+      jwtx::cli::add_mint(app),   jwtx::cli::add_revoke(app), jwtx::cli::add_serve(app),
   };
   try {
     app.parse(argc, argv);

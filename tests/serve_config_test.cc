@@ -1,0 +1,151 @@
+// tools/jwtx/serve/config: the strict YAML config of `jwtx serve` and the gateway built from it.
+#ifdef JWTX_SERVE
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+#include "tests/test_support.h"
+#include "tools/jwtx/serve/config.h"
+
+namespace jwtx::serve {
+namespace {
+
+using jwtx::testing::key_for;
+
+// A JWKS file with the ES256 test key, removed at the end of the test.
+class ServeConfigTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    jwks_path_ = ::testing::TempDir() + "serve_config_" + std::to_string(::getpid()) + ".json";
+    std::ofstream(jwks_path_) << make_jwks({key_for(algorithm::ES256).public_jwk()});
+  }
+  void TearDown() override { std::remove(jwks_path_.c_str()); }
+
+  std::string provider_yaml(const std::string& extra = "") const {
+    return "providers:\n"
+           "  corp:\n"
+           "    issuer: https://issuer.example\n"
+           "    audiences: [api]\n"
+           "    algorithms: [ES256]\n"
+           "    local_jwks: {filename: " +
+           jwks_path_ + "}\n" + extra;
+  }
+
+  // The error message of parse_config() (empty when it parsed).
+  static std::string parse_error(const std::string& yaml) {
+    std::string why;
+    return parse_config(yaml, &why) ? "" : why;
+  }
+
+  std::string jwks_path_;
+};
+
+TEST_F(ServeConfigTest, FullProviderParsesAndBuilds) {
+  std::string why;
+  auto c = parse_config(provider_yaml("    clock_skew_seconds: 30\n"
+                                      "    from_headers: [{name: X-Jwt, value_prefix: \"Tok \"}]\n"
+                                      "    from_cookies: [session]\n"
+                                      "    claim_to_headers:\n"
+                                      "      - {claim_name: sub, header_name: X-Jwt-Sub}\n"
+                                      "    forward_payload_header: X-Jwt-Payload\n"
+                                      "    requirements:\n"
+                                      "      scopes: [read]\n"
+                                      "      claims:\n"
+                                      "        - {name: tenant, one_of: [acme, globex]}\n"
+                                      "        - {name: email_verified, equals: \"true\"}\n"),
+                        &why);
+  ASSERT_TRUE(c) << why;
+  ASSERT_EQ(c->providers.size(), 1u);
+  const provider_config& p = c->providers[0];
+  EXPECT_EQ(p.name, "corp");
+  EXPECT_EQ(p.clock_skew_seconds, 30);
+  EXPECT_EQ(p.cache_entries, 65536u);
+  ASSERT_EQ(p.from_headers.size(), 1u);
+  EXPECT_EQ(p.from_headers[0].value_prefix, "Tok ");
+  EXPECT_EQ(p.require.claims.size(), 2u);
+  EXPECT_EQ(p.require.claims[1].one_of, std::vector<std::string>{"true"});
+  auto g = build_gateway(*c, &why);
+  ASSERT_TRUE(g) << why;
+  ASSERT_EQ(g->providers.size(), 1u);
+  // The built verifier enforces the provider's issuer, audience and algorithms.
+  std::string token = jwtx::testing::craft(
+      key_for(algorithm::ES256), algorithm::ES256,
+      jwtx::testing::std_header(algorithm::ES256, "ES256-key"),
+      "{\"iss\":\"https://issuer.example\",\"aud\":\"api\",\"exp\":9999999999}");
+  EXPECT_EQ(g->providers[0].verify->verify(token).status(), jwtx::status::ok);
+}
+
+TEST_F(ServeConfigTest, UnknownKeysAndWrongTypesNameThePath) {
+  EXPECT_EQ(parse_error(provider_yaml("    audience: [api]\n")),
+            "providers.corp.audience: unknown key");
+  EXPECT_EQ(parse_error(provider_yaml("    clock_skew_seconds: soon\n")),
+            "providers.corp.clock_skew_seconds: expected a number");
+  EXPECT_EQ(parse_error(provider_yaml("    clock_skew_seconds: 100000\n")),
+            "providers.corp.clock_skew_seconds: must be in [0, 86400]");
+  EXPECT_EQ(parse_error(provider_yaml("    cache_entries: 1.5\n")),
+            "providers.corp.cache_entries: expected a whole number");
+  EXPECT_EQ(parse_error(provider_yaml("    from_cookies: [a, [b]]\n")),
+            "providers.corp.from_cookies[1]: expected a string");
+  EXPECT_EQ(parse_error(provider_yaml("    requirements: {scopes: [a], claim: []}\n")),
+            "providers.corp.requirements.claim: unknown key");
+  EXPECT_EQ(parse_error(provider_yaml("    requirements: {claims: [{name: t}]}\n")),
+            "providers.corp.requirements.claims[0]: needs exactly one of equals / one_of");
+  EXPECT_EQ(parse_error(provider_yaml("    claim_to_headers: [{claim_name: sub}]\n")),
+            "providers.corp.claim_to_headers[0]: needs claim_name and header_name");
+  EXPECT_EQ(
+      parse_error("providers:\n  corp: {algorithms: [ES256, none], local_pem: {filename: x}}"),
+      "providers.corp.algorithms[1]: unknown algorithm 'none'");
+  EXPECT_EQ(parse_error("providers:\n  corp: {local_pem: {filename: x}}"),
+            "providers.corp.algorithms: required (the allow-list)");
+  EXPECT_EQ(parse_error("providers:\n  corp: {algorithms: [ES256]}"),
+            "providers.corp: needs exactly one key source (local_jwks, local_pem or remote_jwks)");
+  EXPECT_EQ(parse_error(provider_yaml("    local_pem: {filename: x}\n")),
+            "providers.corp: needs exactly one key source (local_jwks, local_pem or remote_jwks)");
+  EXPECT_EQ(parse_error("provider: {}"), "(top level).provider: unknown key");
+  EXPECT_EQ(parse_error("providers: {}"), "providers: required: a map of at least one provider");
+  EXPECT_EQ(parse_error("- a\n- b"), "(top level): expected a map");
+  EXPECT_EQ(parse_error(provider_yaml("    issuer: again\n")),
+            "providers.corp.issuer: duplicate key");
+  EXPECT_EQ(parse_error("providers: [unclosed").rfind("YAML: ", 0), 0u);
+}
+
+TEST_F(ServeConfigTest, RemoteJwksParsesButIsRefusedUntilTheFetcherExists) {
+  std::string why;
+  auto c = parse_config(
+      "providers:\n  idp:\n    algorithms: [RS256]\n"
+      "    remote_jwks: {uri: https://idp.example/jwks, cache_duration: 600, timeout: 1.5}\n",
+      &why);
+  ASSERT_TRUE(c) << why;
+  ASSERT_TRUE(c->providers[0].remote_jwks);
+  EXPECT_EQ(c->providers[0].remote_jwks->uri, "https://idp.example/jwks");
+  EXPECT_EQ(c->providers[0].remote_jwks->cache_duration_seconds, 600);
+  EXPECT_EQ(c->providers[0].remote_jwks->timeout_seconds, 1.5);
+  EXPECT_FALSE(build_gateway(*c, &why));
+  EXPECT_EQ(why, "provider 'idp': remote_jwks is not available in this build yet");
+}
+
+TEST_F(ServeConfigTest, BuildFailuresNameTheProvider) {
+  std::string why;
+  auto c = parse_config(
+      "providers:\n  corp:\n    algorithms: [ES256]\n    local_jwks: {filename: /nonexistent/k}\n",
+      &why);
+  ASSERT_TRUE(c) << why;
+  EXPECT_FALSE(build_gateway(*c, &why));
+  EXPECT_EQ(why, "provider 'corp': cannot read /nonexistent/k");
+  // Two providers for one issuer: gateway::validate() refuses.
+  std::string two = provider_yaml() +
+                    "  again:\n    issuer: https://issuer.example\n    algorithms: [ES256]\n"
+                    "    local_jwks: {filename: " +
+                    jwks_path_ + "}\n";
+  c = parse_config(two, &why);
+  ASSERT_TRUE(c) << why;
+  EXPECT_FALSE(build_gateway(*c, &why));
+  EXPECT_NE(why.find("already used by provider 'corp'"), std::string::npos) << why;
+}
+
+}  // namespace
+}  // namespace jwtx::serve
+#endif  // JWTX_SERVE

@@ -1,0 +1,327 @@
+#include "tools/jwtx/serve/server.h"
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
+#include <event2/thread.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/fingerprint.h"
+#include "engine/gateway/auth_request.h"
+#include "engine/runtime/batch_pipeline.h"
+#include "tools/jwtx/serve/config.h"
+
+namespace jwtx::serve {
+namespace {
+
+// One loaded configuration and its pipelines (index = provider index). Requests hold a reference,
+// so a reload never pulls a pipeline from under an in-flight request; the last reference is always
+// dropped on the loop thread (a pipeline must not be closed from its own completion).
+struct state {
+  gateway::gateway_config gateway;
+  std::vector<std::unique_ptr<batch_pipeline>> pipelines;
+};
+
+std::shared_ptr<state> load_state(const server_options& o, std::string* why) {
+  auto config = load_config(o.config_path, why);
+  if (!config) return nullptr;
+  auto gateway = build_gateway(*config, why);
+  if (!gateway) return nullptr;
+  auto s = std::make_shared<state>();
+  s->gateway = std::move(*gateway);
+  for (const gateway::provider& p : s->gateway.providers) {
+    pipeline_options po;
+    po.queue_capacity = o.queue_capacity;
+    auto pipe = batch_pipeline::create(p.verify, po, why);
+    if (!pipe) return nullptr;
+    s->pipelines.push_back(std::move(pipe));
+  }
+  return s;
+}
+
+// Bytes a log line may show of a request path: controls become '?', so a path cannot forge lines.
+std::string printable(std::string_view s) {
+  std::string out(s.substr(0, 256));
+  for (char& c : out) {
+    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) == 0x7f) c = '?';
+  }
+  return out;
+}
+
+class server;
+
+// One auth request waiting for its pipeline. Owned by the loop thread except between submit() and
+// the completion's event_active(), after which the completion never touches it again.
+struct pending {
+  server* srv = nullptr;
+  evhttp_request* req = nullptr;
+  std::shared_ptr<state> st;
+  const gateway::provider* provider = nullptr;
+  std::string token;
+  std::string path;
+  fingerprint_text fp{};
+  std::chrono::steady_clock::time_point start;
+  event* wake = nullptr;
+  gateway::verdict answer;
+};
+
+class server {
+ public:
+  explicit server(server_options o) : o_(std::move(o)) {}
+  ~server() {
+    if (http_) evhttp_free(http_);
+    for (event* e : signals_) event_free(e);
+    if (base_) event_base_free(base_);
+  }
+
+  int run() {
+    std::string why;
+    state_ = load_state(o_, &why);
+    if (!state_) return fail("config: " + why);
+    if (evthread_use_pthreads() != 0) return fail("libevent: no thread support");
+    base_ = event_base_new();
+    http_ = base_ ? evhttp_new(base_) : nullptr;
+    if (!http_) return fail("libevent: cannot create the event loop");
+    evhttp_set_max_headers_size(http_, static_cast<ev_ssize_t>(o_.max_header_bytes));
+    evhttp_set_max_body_size(http_, static_cast<ev_ssize_t>(o_.max_body_bytes));
+    evhttp_set_timeout(http_, o_.idle_timeout_seconds);
+    evhttp_set_allowed_methods(http_, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST |
+                                          EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH |
+                                          EVHTTP_REQ_OPTIONS);
+    evhttp_set_gencb(http_, &server::on_request, this);
+    if (!bind()) return 2;
+    std::signal(SIGPIPE, SIG_IGN);
+    add_signal(SIGTERM, &server::on_stop);
+    add_signal(SIGINT, &server::on_stop);
+    add_signal(SIGHUP, &server::on_reload);
+    std::fprintf(stderr, "jwtx serve: listening on %s\n", o_.listen.c_str());
+    event_base_dispatch(base_);
+    state_.reset();  // closes the pipelines (every completion has run: in_flight_ is 0)
+    return 0;
+  }
+
+  void finish(pending* p) {
+    send(p->req, p->answer);
+    log(*p, p->answer);
+    event_free(p->wake);
+    delete p;
+    --in_flight_;
+    if (draining_ && in_flight_ == 0) event_base_loopexit(base_, nullptr);
+  }
+
+ private:
+  int fail(const std::string& message) {
+    std::fprintf(stderr, "jwtx serve: %s\n", message.c_str());
+    return 2;
+  }
+
+  bool bind() {
+    if (o_.listen.rfind("unix:", 0) == 0) {
+      std::string path = o_.listen.substr(5);
+      sockaddr_un sun{};
+      if (path.empty() || path.size() >= sizeof(sun.sun_path)) {
+        fail("--listen: the unix socket path is empty or too long");
+        return false;
+      }
+      struct stat st {};
+      if (::lstat(path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode)) ::unlink(path.c_str());
+      sun.sun_family = AF_UNIX;
+      std::memcpy(sun.sun_path, path.data(), path.size());
+      evconnlistener* l = evconnlistener_new_bind(
+          base_, nullptr, nullptr, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 128,
+          reinterpret_cast<sockaddr*>(&sun), sizeof(sun));
+      bound_ = l ? evhttp_bind_listener(http_, l) : nullptr;
+    } else {
+      std::size_t colon = o_.listen.rfind(':');
+      std::string host = colon == std::string::npos ? "" : o_.listen.substr(0, colon);
+      if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+        host = host.substr(1, host.size() - 2);
+      }
+      char* end = nullptr;
+      long port =
+          colon == std::string::npos ? -1 : std::strtol(o_.listen.c_str() + colon + 1, &end, 10);
+      if (host.empty() || port < 0 || port > 65535 || !end || *end != '\0') {
+        fail("--listen: expected ADDR:PORT or unix:PATH");
+        return false;
+      }
+      bound_ = evhttp_bind_socket_with_handle(http_, host.c_str(), static_cast<ev_uint16_t>(port));
+    }
+    if (!bound_) fail("--listen " + o_.listen + ": cannot listen (" + std::strerror(errno) + ")");
+    return bound_ != nullptr;
+  }
+
+  void add_signal(int sig, event_callback_fn fn) {
+    event* e = evsignal_new(base_, sig, fn, this);
+    if (e && event_add(e, nullptr) == 0) signals_.push_back(e);
+  }
+
+  static void on_stop(evutil_socket_t, short, void* self) {
+    auto* s = static_cast<server*>(self);
+    if (s->draining_) return;
+    s->draining_ = true;
+    if (s->bound_) evhttp_del_accept_socket(s->http_, s->bound_);
+    s->bound_ = nullptr;
+    std::fprintf(stderr, "jwtx serve: stopping, %zu request(s) in flight\n", s->in_flight_);
+    if (s->in_flight_ == 0) event_base_loopexit(s->base_, nullptr);
+  }
+
+  static void on_reload(evutil_socket_t, short, void* self) {
+    auto* s = static_cast<server*>(self);
+    std::string why;
+    auto fresh = load_state(s->o_, &why);
+    if (!fresh) {
+      std::fprintf(stderr, "jwtx serve: reload refused, the old config keeps serving: %s\n",
+                   why.c_str());
+      return;
+    }
+    s->state_ = std::move(fresh);  // in-flight requests keep the old state alive until answered
+    std::fprintf(stderr, "jwtx serve: config reloaded\n");
+  }
+
+  static void on_wake(evutil_socket_t, short, void* arg) {
+    auto* p = static_cast<pending*>(arg);
+    p->srv->finish(p);
+  }
+
+  static void on_verified(void* ctx, std::uint64_t, const verify_result& r) noexcept {
+    auto* p = static_cast<pending*>(ctx);
+    try {
+      p->answer = gateway::decide(*p->provider, p->token, r);
+    } catch (...) {  // std::bad_alloc: answer 500 rather than lose the request
+      p->answer = gateway::verdict{};
+      p->answer.token_status = status::internal_error;
+    }
+    event_active(p->wake, EV_READ, 0);  // the loop owns |p| from here on
+  }
+
+  static void on_request(evhttp_request* req, void* self) {
+    static_cast<server*>(self)->handle(req);
+  }
+
+  void handle(evhttp_request* req) {
+    const evhttp_uri* uri = evhttp_request_get_evhttp_uri(req);
+    const char* raw_path = uri ? evhttp_uri_get_path(uri) : nullptr;
+    std::string_view path = raw_path ? raw_path : "";
+    if (path == "/healthz") return plain(req, 200, "ok\n");
+    if (path == "/readyz") {
+      return draining_ ? plain(req, 503, "draining\n") : plain(req, 200, "ready\n");
+    }
+    auto start = std::chrono::steady_clock::now();
+    headers_.clear();
+    evkeyvalq* in = evhttp_request_get_input_headers(req);
+    for (evkeyval* h = in->tqh_first; h; h = h->next.tqe_next) {
+      headers_.push_back({h->key, h->value});
+    }
+    const state& st = *state_;
+    gateway::extracted_token t = gateway::extract_token(st.gateway, headers_);
+    auto answer_now = [&](const gateway::verdict& v, const gateway::provider* prov,
+                          std::string_view token) {
+      pending p;
+      p.path = printable(path);
+      p.provider = prov;
+      p.start = start;
+      if (!token.empty()) p.fp = fingerprint(token);
+      send(req, v);
+      log(p, v);
+    };
+    if (t.outcome != gateway::extract_outcome::found) {
+      return answer_now(gateway::extraction_verdict(t.outcome), nullptr, {});
+    }
+    const gateway::provider* prov =
+        gateway::choose_provider(st.gateway, t.where, gateway::unverified_issuer(t.token, iss_));
+    if (!prov) return answer_now(gateway::unknown_issuer_verdict(), nullptr, t.token);
+    auto* p = new pending;
+    p->srv = this;
+    p->req = req;
+    p->st = state_;
+    p->provider = prov;
+    p->token.assign(t.token);
+    p->path = printable(path);
+    p->fp = fingerprint(t.token);
+    p->start = start;
+    p->wake = event_new(base_, -1, 0, &server::on_wake, p);
+    std::size_t index = static_cast<std::size_t>(prov - st.gateway.providers.data());
+    status s = p->wake ? st.pipelines[index]->submit(p->token, {&server::on_verified, p})
+                       : status::internal_error;
+    if (s != status::ok) {
+      gateway::verdict v = gateway::refusal_verdict(s);
+      if (p->wake) event_free(p->wake);
+      delete p;
+      return answer_now(v, prov, t.token);
+    }
+    ++in_flight_;
+  }
+
+  static void plain(evhttp_request* req, int code, const char* body) {
+    evbuffer* b = evhttp_request_get_output_buffer(req);
+    evbuffer_add(b, body, std::strlen(body));
+    evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "text/plain");
+    evhttp_send_reply(req, code, nullptr, nullptr);
+  }
+
+  static void send(evhttp_request* req, const gateway::verdict& v) {
+    evkeyvalq* out = evhttp_request_get_output_headers(req);
+    for (const gateway::response_header& h : v.headers) {
+      evhttp_add_header(out, h.name.c_str(), h.value.c_str());
+    }
+    evhttp_add_header(out, "Content-Type", "text/plain");
+    evhttp_add_header(out, "Cache-Control", "no-store");
+    const char* body = v.http_status == 200 ? "ok\n" : "denied\n";
+    evbuffer_add(evhttp_request_get_output_buffer(req), body, std::strlen(body));
+    evhttp_send_reply(req, v.http_status, nullptr, nullptr);
+  }
+
+  // method is left out: evhttp answers anything unusual itself. Never the token, never the query.
+  void log(const pending& p, const gateway::verdict& v) {
+    auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                  std::chrono::steady_clock::now() - p.start)
+                  .count();
+    std::time_t now = std::time(nullptr);
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    char when[32];
+    std::strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    bool has_fp = p.fp[0] != '\0';
+    std::fprintf(
+        stdout, "%s path=%s status=%d verdict=%s token=%.*s provider=%s reason=%s us=%lld\n", when,
+        p.path.c_str(), v.http_status,
+        v.token_status ? std::string(status_name(*v.token_status)).c_str() : "-", has_fp ? 16 : 1,
+        has_fp ? p.fp.data() : "-", p.provider ? p.provider->name.c_str() : "-",
+        v.reason.empty() ? "-" : v.reason.c_str(), static_cast<long long>(us));
+    std::fflush(stdout);
+  }
+
+  server_options o_;
+  std::shared_ptr<state> state_;
+  event_base* base_ = nullptr;
+  evhttp* http_ = nullptr;
+  evhttp_bound_socket* bound_ = nullptr;
+  std::vector<event*> signals_;
+  std::vector<gateway::header_field> headers_;  // reused per request (loop thread only)
+  gateway::iss_scratch iss_;
+  std::size_t in_flight_ = 0;
+  bool draining_ = false;
+};
+
+}  // namespace
+
+int run_server(const server_options& o) {
+  server s(o);
+  return s.run();
+}
+
+}  // namespace jwtx::serve
