@@ -172,6 +172,25 @@ TEST(AuthRequestProvider, ChosenByIssuerThenFallbackThenTheOnlyOne) {
   EXPECT_EQ(choose_provider(single, token_location{true, "jwt"}, std::nullopt), nullptr);
 }
 
+TEST(AuthRequestProvider, TheServersFormDecodesTheHintOnlyForSeveralCandidates) {
+  iss_scratch s;
+  token_location bearer{false, "Authorization"};
+  const std::string other = "a." + jwtx::testing::b64(R"({"iss":"https://other.example"})") + ".c";
+  const std::string nobody =
+      "a." + jwtx::testing::b64(R"({"iss":"https://nobody.example"})") + ".c";
+  gateway_config two = two_providers();
+  EXPECT_EQ(choose_provider(two, bearer, other, s)->name, "other");
+  EXPECT_EQ(choose_provider(two, bearer, nobody, s), nullptr);
+  EXPECT_EQ(choose_provider(two, bearer, "garbage", s), nullptr);
+  gateway_config single = one_provider();
+  EXPECT_EQ(choose_provider(single, bearer, nobody, s)->name, "main");
+  // One candidate: the payload is not even decoded (the scratch keeps what the last decode left).
+  s.decoded = "untouched";
+  EXPECT_EQ(choose_provider(single, bearer, other, s)->name, "main");
+  EXPECT_EQ(s.decoded, "untouched");
+  EXPECT_EQ(choose_provider(single, token_location{true, "jwt"}, other, s), nullptr);
+}
+
 TEST(AuthRequestVerdict, ValidTokenGets200WithClaimHeaders) {
   provider p = default_provider();
   p.claim_to_headers = {{"sub", "X-Jwt-Sub"},     {"tenant", "X-Jwt-Tenant"},

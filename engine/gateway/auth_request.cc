@@ -379,6 +379,14 @@ const provider* choose_provider(const gateway_config& c, const token_location& w
   return accepting == 1 ? only : nullptr;
 }
 
+const provider* choose_provider(const gateway_config& c, const token_location& where,
+                                std::string_view token, iss_scratch& scratch) {
+  std::size_t accepting = 0;
+  for (const provider& p : c.providers) accepting += accepts(p, where) ? 1 : 0;
+  if (accepting < 2) return choose_provider(c, where, std::nullopt);
+  return choose_provider(c, where, unverified_issuer(token, scratch));
+}
+
 verdict decide(const provider& p, std::string_view token, const verify_result& r) {
   if (!r.ok()) return failed_token(r.status());
   for (const std::string& scope : p.require.scopes) {

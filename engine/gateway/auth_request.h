@@ -146,6 +146,12 @@ std::optional<std::string_view> unverified_issuer(std::string_view token, iss_sc
 const provider* choose_provider(const gateway_config& c, const token_location& where,
                                 std::optional<std::string_view> iss_hint);
 
+// choose_provider(c, where, unverified_issuer(token, scratch)), with the payload decoded only when
+// two or more providers accept |where|: a single candidate needs no hint, and the server's event
+// loop then spends no base64 decode or JSON parse per request.
+const provider* choose_provider(const gateway_config& c, const token_location& where,
+                                std::string_view token, iss_scratch& scratch);
+
 struct response_header {
   std::string name;
   std::string value;

@@ -241,8 +241,7 @@ class server {
     if (t.outcome != gateway::extract_outcome::found) {
       return answer_now(gateway::extraction_verdict(t.outcome), nullptr, {});
     }
-    const gateway::provider* prov =
-        gateway::choose_provider(st.gateway, t.where, gateway::unverified_issuer(t.token, iss_));
+    const gateway::provider* prov = gateway::choose_provider(st.gateway, t.where, t.token, iss_);
     if (!prov) return answer_now(gateway::unknown_issuer_verdict(), nullptr, t.token);
     auto* p = new pending;
     p->srv = this;
