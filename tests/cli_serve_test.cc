@@ -38,42 +38,32 @@ int free_port() {
   return ntohs(a.sin_port);
 }
 
-// Connects |fd| to |addr|, sends |raw| (a whole HTTP request) and returns everything the server
-// sent until it closed or 5 s passed. "" when the connection failed. Closes |fd|.
-std::string exchange(int fd, const sockaddr* addr, socklen_t len, const std::string& raw) {
+// Sends |raw| (a whole HTTP request) and returns everything the server sent until it closed or 5 s
+// passed. "" when the connection failed.
+std::string http_exchange(int port, const std::string& raw) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   timeval tv{5, 0};
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-  std::string out;
-  if (::connect(fd, addr, len) == 0) {
-    std::size_t sent = 0;
-    while (sent < raw.size()) {
-      ssize_t n = ::send(fd, raw.data() + sent, raw.size() - sent, MSG_NOSIGNAL);
-      if (n <= 0) break;
-      sent += static_cast<std::size_t>(n);
-    }
-    char buf[4096];
-    for (ssize_t n; (n = ::recv(fd, buf, sizeof(buf), 0)) > 0;)
-      out.append(buf, static_cast<std::size_t>(n));
-  }
-  ::close(fd);
-  return out;
-}
-
-std::string http_exchange(int port, const std::string& raw) {
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_port = htons(static_cast<std::uint16_t>(port));
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  return exchange(::socket(AF_INET, SOCK_STREAM, 0), reinterpret_cast<sockaddr*>(&a), sizeof(a),
-                  raw);
-}
-
-std::string unix_exchange(const std::string& socket_path, const std::string& raw) {
-  sockaddr_un a{};
-  a.sun_family = AF_UNIX;
-  std::memcpy(a.sun_path, socket_path.data(), socket_path.size());
-  return exchange(::socket(AF_UNIX, SOCK_STREAM, 0), reinterpret_cast<sockaddr*>(&a), sizeof(a),
-                  raw);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0) {
+    ::close(fd);
+    return "";
+  }
+  std::size_t sent = 0;
+  while (sent < raw.size()) {
+    ssize_t n = ::send(fd, raw.data() + sent, raw.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) break;
+    sent += static_cast<std::size_t>(n);
+  }
+  std::string out;
+  char buf[4096];
+  for (ssize_t n; (n = ::recv(fd, buf, sizeof(buf), 0)) > 0;)
+    out.append(buf, static_cast<std::size_t>(n));
+  ::close(fd);
+  return out;
 }
 
 std::string get(int port, const std::string& path, const std::string& headers = "") {
@@ -237,6 +227,27 @@ TEST_F(ServeTest, ReloadKeepsTheOldConfigWhenTheNewOneIsBad) {
   EXPECT_NE(slurp(path("stderr.log")).find("providers.corp.bogus: unknown key"), std::string::npos);
   EXPECT_EQ(get(port_, "/", auth).rfind("HTTP/1.1 403", 0), 0u);
   EXPECT_EQ(stop(), 0);
+}
+
+// Sends |raw| over a unix socket; like http_exchange().
+std::string unix_exchange(const std::string& socket_path, const std::string& raw) {
+  int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  timeval tv{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  sockaddr_un a{};
+  a.sun_family = AF_UNIX;
+  std::memcpy(a.sun_path, socket_path.data(), socket_path.size());
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0) {
+    ::close(fd);
+    return "";
+  }
+  ::send(fd, raw.data(), raw.size(), MSG_NOSIGNAL);
+  std::string out;
+  char buf[4096];
+  for (ssize_t n; (n = ::recv(fd, buf, sizeof(buf), 0)) > 0;)
+    out.append(buf, static_cast<std::size_t>(n));
+  ::close(fd);
+  return out;
 }
 
 // Several event loops: every connection is answered (each loop accepts on its own SO_REUSEPORT
