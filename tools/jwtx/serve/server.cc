@@ -6,24 +6,18 @@
 #include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
 #include <event2/thread.h>
-#include <fcntl.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
-#include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "engine/fingerprint.h"
@@ -70,22 +64,6 @@ std::string printable(std::string_view s) {
 
 class server;
 
-// What the event loops share: the current configuration. A reload (on the first loop) swaps
-// |current| under the mutex and bumps |generation|; every loop compares |generation| with the one
-// it holds at the start of each request (one relaxed-cost acquire load: no lock on the request
-// path) and takes the new state under the mutex only when it changed.
-struct shared_state {
-  std::mutex mu;
-  std::shared_ptr<state> current;
-  std::atomic<std::uint64_t> generation{0};
-
-  void publish(std::shared_ptr<state> s) {
-    std::lock_guard<std::mutex> lock(mu);
-    current = std::move(s);
-    generation.fetch_add(1, std::memory_order_release);
-  }
-};
-
 // One auth request waiting for its pipeline. Owned by the loop thread except between submit() and
 // the completion's event_active(), after which the completion never touches it again.
 struct pending {
@@ -101,48 +79,38 @@ struct pending {
   gateway::verdict answer;
 };
 
-// One event loop (its own thread, event_base and evhttp). The first loop runs on the calling
-// thread, owns the others, takes the signals and forwards stop to them; TCP listeners are one
-// SO_REUSEPORT socket per loop (the kernel spreads connections), a unix socket is shared.
 class server {
  public:
-  server(server_options o, std::shared_ptr<shared_state> shared, std::size_t index)
-      : o_(std::move(o)), shared_(std::move(shared)), index_(index) {}
+  explicit server(server_options o) : o_(std::move(o)) {}
   ~server() {
     if (http_) evhttp_free(http_);
     for (event* e : signals_) event_free(e);
-    if (stop_event_) event_free(stop_event_);
     if (base_) event_base_free(base_);
   }
 
-  // The first loop: loads the config, starts every loop, serves until stopped.
   int run() {
     std::string why;
-    auto first = load_state(o_, &why);
-    if (!first) return fail("config: " + why);
-    shared_->publish(first);
+    state_ = load_state(o_, &why);
+    if (!state_) return fail("config: " + why);
     if (evthread_use_pthreads() != 0) return fail("libevent: no thread support");
-    if (!setup()) return 2;
-    for (std::size_t i = 1; i < o_.loops; ++i) {
-      others_.push_back(std::make_unique<server>(o_, shared_, i));
-      others_.back()->shared_unix_fd_ = shared_unix_fd_;
-      if (!others_.back()->setup()) return 2;
-    }
+    base_ = event_base_new();
+    http_ = base_ ? evhttp_new(base_) : nullptr;
+    if (!http_) return fail("libevent: cannot create the event loop");
+    evhttp_set_max_headers_size(http_, static_cast<ev_ssize_t>(o_.max_header_bytes));
+    evhttp_set_max_body_size(http_, static_cast<ev_ssize_t>(o_.max_body_bytes));
+    evhttp_set_timeout(http_, o_.idle_timeout_seconds);
+    evhttp_set_allowed_methods(http_, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST |
+                                          EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH |
+                                          EVHTTP_REQ_OPTIONS);
+    evhttp_set_gencb(http_, &server::on_request, this);
+    if (!bind()) return 2;
     std::signal(SIGPIPE, SIG_IGN);
     add_signal(SIGTERM, &server::on_stop);
     add_signal(SIGINT, &server::on_stop);
     add_signal(SIGHUP, &server::on_reload);
-    for (auto& other : others_) {
-      server* loop = other.get();
-      threads_.emplace_back([loop] { event_base_dispatch(loop->base_); });
-    }
-    std::fprintf(stderr, "jwtx serve: listening on %s (%zu event loop%s)\n", o_.listen.c_str(),
-                 o_.loops, o_.loops == 1 ? "" : "s");
+    std::fprintf(stderr, "jwtx serve: listening on %s\n", o_.listen.c_str());
     event_base_dispatch(base_);
-    for (std::thread& t : threads_) t.join();
-    others_.clear();
-    state_.reset();
-    shared_->publish(nullptr);  // closes the pipelines (every completion has run: no request left)
+    state_.reset();  // closes the pipelines (every completion has run: in_flight_ is 0)
     return 0;
   }
 
@@ -156,25 +124,6 @@ class server {
   }
 
  private:
-  // This loop's event base, HTTP layer and listener.
-  bool setup() {
-    base_ = event_base_new();
-    http_ = base_ ? evhttp_new(base_) : nullptr;
-    stop_event_ = base_ ? event_new(base_, -1, 0, &server::on_stop, this) : nullptr;
-    if (!http_ || !stop_event_) {
-      fail("libevent: cannot create the event loop");
-      return false;
-    }
-    evhttp_set_max_headers_size(http_, static_cast<ev_ssize_t>(o_.max_header_bytes));
-    evhttp_set_max_body_size(http_, static_cast<ev_ssize_t>(o_.max_body_bytes));
-    evhttp_set_timeout(http_, o_.idle_timeout_seconds);
-    evhttp_set_allowed_methods(http_, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST |
-                                          EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH |
-                                          EVHTTP_REQ_OPTIONS);
-    evhttp_set_gencb(http_, &server::on_request, this);
-    return bind();
-  }
-
   int fail(const std::string& message) {
     std::fprintf(stderr, "jwtx serve: %s\n", message.c_str());
     return 2;
@@ -188,24 +137,13 @@ class server {
         fail("--listen: the unix socket path is empty or too long");
         return false;
       }
-      evconnlistener* l = nullptr;
-      if (index_ == 0) {
-        struct stat st {};
-        if (::lstat(path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode)) ::unlink(path.c_str());
-        sun.sun_family = AF_UNIX;
-        std::memcpy(sun.sun_path, path.data(), path.size());
-        l = evconnlistener_new_bind(base_, nullptr, nullptr,
-                                    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 1024,
-                                    reinterpret_cast<sockaddr*>(&sun), sizeof(sun));
-        if (l) shared_unix_fd_ = evconnlistener_get_fd(l);
-      } else {
-        // Unix sockets have no SO_REUSEPORT: the other loops accept on a duplicate of the first
-        // loop's socket (whichever loop wakes first takes a connection).
-        evutil_socket_t fd = ::fcntl(shared_unix_fd_, F_DUPFD_CLOEXEC, 0);
-        l = fd < 0 ? nullptr
-                   : evconnlistener_new(base_, nullptr, nullptr, LEV_OPT_CLOSE_ON_FREE, -1, fd);
-        if (!l && fd >= 0) ::close(fd);
-      }
+      struct stat st {};
+      if (::lstat(path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode)) ::unlink(path.c_str());
+      sun.sun_family = AF_UNIX;
+      std::memcpy(sun.sun_path, path.data(), path.size());
+      evconnlistener* l = evconnlistener_new_bind(
+          base_, nullptr, nullptr, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 128,
+          reinterpret_cast<sockaddr*>(&sun), sizeof(sun));
       bound_ = l ? evhttp_bind_listener(http_, l) : nullptr;
     } else {
       std::size_t colon = o_.listen.rfind(':');
@@ -220,22 +158,7 @@ class server {
         fail("--listen: expected ADDR:PORT or unix:PATH");
         return false;
       }
-      // One listening socket per loop on the same port (SO_REUSEPORT: the kernel spreads new
-      // connections over the loops). Only this user's processes can join the group.
-      sockaddr_storage ss{};
-      int len = sizeof(ss);
-      std::string literal = host + ":" + std::to_string(port);
-      if (host.find(':') != std::string::npos) literal = "[" + host + "]:" + std::to_string(port);
-      if (evutil_parse_sockaddr_port(literal.c_str(), reinterpret_cast<sockaddr*>(&ss), &len) !=
-          0) {
-        fail("--listen: ADDR must be a numeric IPv4 or IPv6 address");
-        return false;
-      }
-      evconnlistener* l = evconnlistener_new_bind(base_, nullptr, nullptr,
-                                                  LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC |
-                                                      LEV_OPT_REUSEABLE | LEV_OPT_REUSEABLE_PORT,
-                                                  1024, reinterpret_cast<sockaddr*>(&ss), len);
-      bound_ = l ? evhttp_bind_listener(http_, l) : nullptr;
+      bound_ = evhttp_bind_socket_with_handle(http_, host.c_str(), static_cast<ev_uint16_t>(port));
     }
     if (!bound_) fail("--listen " + o_.listen + ": cannot listen (" + std::strerror(errno) + ")");
     return bound_ != nullptr;
@@ -249,12 +172,10 @@ class server {
   static void on_stop(evutil_socket_t, short, void* self) {
     auto* s = static_cast<server*>(self);
     if (s->draining_) return;
-    for (auto& other : s->others_) event_active(other->stop_event_, EV_READ, 0);
     s->draining_ = true;
     if (s->bound_) evhttp_del_accept_socket(s->http_, s->bound_);
     s->bound_ = nullptr;
-    std::fprintf(stderr, "jwtx serve: loop %zu stopping, %zu request(s) in flight\n", s->index_,
-                 s->in_flight_);
+    std::fprintf(stderr, "jwtx serve: stopping, %zu request(s) in flight\n", s->in_flight_);
     if (s->in_flight_ == 0) event_base_loopexit(s->base_, nullptr);
   }
 
@@ -267,7 +188,7 @@ class server {
                    why.c_str());
       return;
     }
-    s->shared_->publish(std::move(fresh));  // in-flight requests keep the old state until answered
+    s->state_ = std::move(fresh);  // in-flight requests keep the old state alive until answered
     std::fprintf(stderr, "jwtx serve: config reloaded\n");
   }
 
@@ -304,12 +225,6 @@ class server {
     evkeyvalq* in = evhttp_request_get_input_headers(req);
     for (evkeyval* h = in->tqh_first; h; h = h->next.tqe_next) {
       headers_.push_back({h->key, h->value});
-    }
-    // A reload published a new state: take it (the mutex only when the generation moved).
-    if (std::uint64_t g = shared_->generation.load(std::memory_order_acquire); g != generation_) {
-      std::lock_guard<std::mutex> lock(shared_->mu);
-      state_ = shared_->current;
-      generation_ = shared_->generation.load(std::memory_order_relaxed);
     }
     const state& st = *state_;
     gateway::extracted_token t = gateway::extract_token(st.gateway, headers_);
@@ -390,14 +305,7 @@ class server {
   }
 
   server_options o_;
-  std::shared_ptr<shared_state> shared_;
-  std::size_t index_ = 0;
-  std::vector<std::unique_ptr<server>> others_;  // first loop only
-  std::vector<std::thread> threads_;             // first loop only
-  evutil_socket_t shared_unix_fd_ = -1;
-  event* stop_event_ = nullptr;   // made active by the first loop's SIGTERM handler
-  std::shared_ptr<state> state_;  // this loop's copy of shared_->current
-  std::uint64_t generation_ = 0;
+  std::shared_ptr<state> state_;
   event_base* base_ = nullptr;
   evhttp* http_ = nullptr;
   evhttp_bound_socket* bound_ = nullptr;
@@ -411,14 +319,7 @@ class server {
 }  // namespace
 
 int run_server(const server_options& o) {
-  server_options options = o;
-  if (options.loops == 0) options.loops = std::max(1u, std::thread::hardware_concurrency());
-  // Port 0 would give every SO_REUSEPORT loop a different port.
-  if (options.listen.size() >= 2 &&
-      options.listen.compare(options.listen.size() - 2, 2, ":0") == 0) {
-    options.loops = 1;
-  }
-  server s(options, std::make_shared<shared_state>(), 0);
+  server s(o);
   return s.run();
 }
 

@@ -3,9 +3,6 @@
 // event loop: a request's token is submitted with a completion that computes the verdict on a
 // pipeline worker and wakes the loop, which sends the answer.
 //
-// Event loops: --loops threads (default one per core), each with its own evhttp and, for TCP, its
-// own SO_REUSEPORT listening socket on the same port (a unix socket is shared); a reload reaches
-// every loop at its next request.
 // Endpoints: /healthz (200 while the process runs), /readyz (200 once a config is loaded, 503
 // while draining), every other path is an auth check (nginx auth_request, Traefik forwardAuth...).
 // Bounds: request header bytes, body bytes, and a read/write timeout that closes idle and slow
@@ -27,9 +24,6 @@ struct server_options {
   std::size_t max_body_bytes = 4 * 1024;
   int idle_timeout_seconds = 30;
   std::size_t queue_capacity = 4096;  // per provider pipeline
-  // Event loops (threads accepting and answering HTTP); 0 = one per core. Verification runs on
-  // the pipelines whatever this is.
-  std::size_t loops = 0;
 };
 
 // Runs until SIGTERM/SIGINT. Returns 0 after a graceful stop, 2 (with a message on stderr) when the
