@@ -24,6 +24,11 @@ struct server_options {
   std::size_t max_body_bytes = 4 * 1024;
   int idle_timeout_seconds = 30;
   std::size_t queue_capacity = 4096;  // per provider pipeline
+  // Open client connections at most; past it a new one is closed at once (connections.h).
+  std::size_t max_connections = 10000;
+  // SIGTERM: the longest the drain waits for idle clients to leave (verifications in flight are
+  // always waited for: they are bounded).
+  double drain_seconds = 10;
 };
 
 // Runs until SIGTERM/SIGINT. Returns 0 after a graceful stop, 2 (with a message on stderr) when the
