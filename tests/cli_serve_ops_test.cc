@@ -298,8 +298,12 @@ TEST_F(ServeOps, SigtermDrainsEveryRequestAndExits0) {
                                    "    cache_entries: 0\n"
                                    "    local_jwks: {filename: " +
                                        path(kid_ + ".public.jwks.json") + "}\n";
-  start({"--drain-seconds", "5"});
+  start({"--drain-seconds", "30"});
   const std::string t = token(claims("d"));
+  // A keep-alive client that went quiet: the drain closes it instead of waiting 30 s for it.
+  raw_conn idle(port_);
+  ASSERT_TRUE(idle.send("GET / HTTP/1.1\r\nHost: x\r\n" + bearer(t) + "\r\n"));
+  ASSERT_EQ(idle.response().rfind("HTTP/1.1 200", 0), 0u);
   load l;
   l.run(port_, t, 8);
   auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
@@ -308,7 +312,8 @@ TEST_F(ServeOps, SigtermDrainsEveryRequestAndExits0) {
   }
   ::kill(pid_, SIGTERM);
   l.join();
-  EXPECT_EQ(stop(10), 0);  // already exiting; reaps it
+  EXPECT_TRUE(idle.closed_by_server());
+  EXPECT_EQ(stop(10), 0);  // already exiting (well before --drain-seconds); reaps it
   EXPECT_EQ(l.lost, 0) << "requests without a complete answer";
   EXPECT_EQ(l.other, 0);
   EXPECT_EQ(l.closed_gracefully, 8) << "every client was told Connection: close";
