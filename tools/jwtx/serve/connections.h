@@ -22,9 +22,12 @@
 // closes the connection once the answer is written) and close_idle() frees the connections that
 // have no request being answered. Requests that reach the server first are answered.
 //
-// Thread-safety: loop thread only. Errors: none reported; allocation failure throws std::bad_alloc
-// from the libevent callbacks' callers' point of view only as far as the map insert (caught: the
-// connection is then closed).
+// Relies on evhttp passing the connection as its bufferevent's callback argument (libevent 2.1;
+// checked against evhttp_connection_get_bufferevent() before use, and by the connection-count
+// tests in tests/cli_serve_ops_test.cc).
+//
+// Thread-safety: loop thread only. Errors: a connection that cannot be tracked (allocation
+// failure) is closed at once, like one past the cap; nothing throws out of the callbacks.
 #pragma once
 
 #include <event2/bufferevent.h>
