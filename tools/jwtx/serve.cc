@@ -26,6 +26,14 @@ verb add_serve(CLI::App& app) {
   cmd->add_option("--queue", o->queue_capacity, "Pipeline queue per provider (503 when full)")
       ->capture_default_str()
       ->check(count_in(1, 1 << 20));
+  cmd->add_option("--max-connections", o->max_connections,
+                  "Open connections at most; past it new ones are closed at once")
+      ->capture_default_str()
+      ->check(count_in(1, 1 << 20));
+  cmd->add_option("--drain-seconds", o->drain_seconds,
+                  "SIGTERM: seconds to wait for clients before exiting")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 3600.0));
   cmd->footer("SIGHUP reloads the config (a bad one keeps the old); SIGTERM drains and exits 0.");
   return {cmd, [o] { return serve::run_server(*o); }};
 }

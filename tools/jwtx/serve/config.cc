@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "engine/keys/key_set.h"
+#include "engine/revocation/redis_revocation.h"
 #include "engine/verifier.h"
 
 namespace jwtx::serve {
@@ -66,6 +67,14 @@ class reader {
     }
     *out = v;
     return true;
+  }
+
+  bool boolean(const YAML::Node& node, const std::string& path, bool* out) {
+    if (node.IsScalar() && (node.Scalar() == "true" || node.Scalar() == "false")) {
+      *out = node.Scalar() == "true";
+      return true;
+    }
+    return fail(path, "expected true or false");
   }
 
   bool strings(const YAML::Node& node, const std::string& path, std::vector<std::string>* out) {
@@ -253,6 +262,21 @@ bool read_provider(reader& r, const std::string& name, const YAML::Node& node,
          read_requirements(r, node["requirements"], at("requirements"), &out->require);
 }
 
+bool read_revocation(reader& r, const YAML::Node& node, revocation_config* out) {
+  const std::string path = "revocation";
+  if (!r.map(node, path, {"redis", "max_staleness", "fail_closed"})) return false;
+  if (!node["redis"]) return r.fail("revocation.redis", "required (HOST:PORT[/KEY])");
+  if (!r.string(node["redis"], "revocation.redis", &out->redis)) return false;
+  std::string bad;
+  if (!parse_redis_endpoint(out->redis, &bad)) return r.fail("revocation.redis", bad);
+  if (node["max_staleness"] && !r.number(node["max_staleness"], "revocation.max_staleness", 0,
+                                         86400, &out->max_staleness_seconds)) {
+    return false;
+  }
+  return !node["fail_closed"] ||
+         r.boolean(node["fail_closed"], "revocation.fail_closed", &out->fail_closed);
+}
+
 std::shared_ptr<const key_set> load_keys(const provider_config& p, std::string* why) {
   const std::string* file = p.local_jwks_file ? &*p.local_jwks_file : &*p.local_pem_file;
   std::ifstream in(*file, std::ios::binary);
@@ -279,7 +303,7 @@ std::optional<serve_config> parse_config(const std::string& yaml, std::string* w
   reader r(why);
   try {
     YAML::Node root = YAML::Load(yaml);
-    if (!r.map(root, "(top level)", {"providers"})) return std::nullopt;
+    if (!r.map(root, "(top level)", {"providers", "revocation"})) return std::nullopt;
     if (!root["providers"] || !root["providers"].IsMap() || root["providers"].size() == 0) {
       r.fail("providers", "required: a map of at least one provider");
       return std::nullopt;
@@ -300,6 +324,10 @@ std::optional<serve_config> parse_config(const std::string& yaml, std::string* w
       provider_config p;
       if (!read_provider(r, name, kv.second, path, &p)) return std::nullopt;
       c.providers.push_back(std::move(p));
+    }
+    if (root["revocation"]) {
+      c.revocation.emplace();
+      if (!read_revocation(r, root["revocation"], &*c.revocation)) return std::nullopt;
     }
     return c;
   } catch (const YAML::Exception& e) {
@@ -323,9 +351,14 @@ std::optional<serve_config> load_config(const std::string& path, std::string* wh
   return c;
 }
 
-std::optional<gateway::gateway_config> build_gateway(const serve_config& c, std::string* why) {
+std::optional<gateway::gateway_config> build_gateway(const serve_config& c, std::string* why,
+                                                     const revocation_set* revoked) {
   std::string local_why;
   if (!why) why = &local_why;
+  if (c.revocation && !revoked) {
+    *why = "revocation: no revocation list was provided to check it against";
+    return std::nullopt;
+  }
   gateway::gateway_config g;
   for (const provider_config& p : c.providers) {
     if (p.remote_jwks) {
@@ -342,6 +375,11 @@ std::optional<gateway::gateway_config> build_gateway(const serve_config& c, std:
     if (!p.issuer.empty()) o.claims.issuers = {p.issuer};
     o.claims.audiences = p.audiences;
     o.cache_entries = p.cache_entries;
+    if (c.revocation) {
+      o.claims.revoked = revoked;
+      o.claims.revocation_max_staleness_seconds = c.revocation->max_staleness_seconds;
+      o.claims.revocation_fail_closed = c.revocation->fail_closed;
+    }
     std::string vwhy;
     if (validate_options(o, &vwhy) != status::ok) {
       *why = "provider '" + p.name + "': " + vwhy;

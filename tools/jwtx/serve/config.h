@@ -15,6 +15,10 @@
 //       claim_to_headers: [{claim_name: sub, header_name: X-Jwt-Sub}]
 //       forward_payload_header: X-Jwt-Payload
 //       requirements: {scopes: [read], claims: [{name: tenant, one_of: [acme, globex]}]}
+//   revocation:                      # optional: the fleet's revocation list in Redis
+//     redis: "127.0.0.1:6379/jwtx:revoked"   # HOST:PORT[/KEY], as `jwtx verify --revocation-redis`
+//     max_staleness: 30              # seconds without a sync before the policy below applies
+//     fail_closed: false             # true: tokens with a jti get 503 while the list is stale
 //
 // Strict: an unknown key, a value of the wrong type, a missing required key, a duplicate key or a
 // second key source each fail the load with one message naming the path
@@ -30,6 +34,7 @@
 
 #include "engine/gateway/auth_request.h"
 #include "engine/jws/algorithm.h"
+#include "engine/revocation/revocation.h"
 
 namespace jwtx::serve {
 
@@ -60,8 +65,17 @@ struct provider_config {
   gateway::requirements require;
 };
 
+// One revocation list (a redis_revocation_feed into one revocation_set) checked by every
+// provider's verifier, cache hits included.
+struct revocation_config {
+  std::string redis;  // "HOST:PORT[/KEY]" (parse_redis_endpoint() accepted it)
+  double max_staleness_seconds = 30;
+  bool fail_closed = false;
+};
+
 struct serve_config {
   std::vector<provider_config> providers;
+  std::optional<revocation_config> revocation;
 };
 
 // Parses YAML text. nullopt with *why set (path + reason) on any error.
@@ -71,7 +85,10 @@ std::optional<serve_config> parse_config(const std::string& yaml, std::string* w
 std::optional<serve_config> load_config(const std::string& path, std::string* why);
 
 // Loads each provider's keys and builds its verifier (options checked by validate_options()), then
-// gateway::validate(). nullopt with *why naming the provider on failure.
-std::optional<gateway::gateway_config> build_gateway(const serve_config& c, std::string* why);
+// gateway::validate(). nullopt with *why naming the provider on failure. When c.revocation is set,
+// every verifier checks |revoked| (borrowed: it must outlive the returned verifiers) with the
+// configured staleness policy; without a set the revocation section is refused.
+std::optional<gateway::gateway_config> build_gateway(const serve_config& c, std::string* why,
+                                                     const revocation_set* revoked = nullptr);
 
 }  // namespace jwtx::serve

@@ -24,6 +24,9 @@
 #include "engine/gateway/auth_request.h"
 #include "engine/runtime/batch_pipeline.h"
 #include "tools/jwtx/serve/config.h"
+#include "tools/jwtx/serve/connections.h"
+#include "tools/jwtx/serve/revocation_service.h"
+#include "tools/jwtx/serve/serve_metrics.h"
 
 namespace jwtx::serve {
 namespace {
@@ -34,12 +37,28 @@ namespace {
 struct state {
   gateway::gateway_config gateway;
   std::vector<std::unique_ptr<batch_pipeline>> pipelines;
+  std::vector<provider_series*> series;  // per provider (serve_metrics-owned)
 };
 
-std::shared_ptr<state> load_state(const server_options& o, std::string* why) {
+// Points the providers' metrics at |s| (a reload re-points them; totals go on). The hook for
+// per-provider exporters such as a remote_jwks's export_metrics(metrics.registry(), name).
+bool bind_metrics(const std::shared_ptr<state>& s, serve_metrics& metrics, std::string* why) {
+  for (std::size_t i = 0; i < s->gateway.providers.size(); ++i) {
+    const gateway::provider& p = s->gateway.providers[i];
+    provider_series* series =
+        metrics.bind_provider(p.name, s, s->pipelines[i].get(), p.verify.get(), why);
+    if (!series) return false;
+    s->series.push_back(series);
+  }
+  return true;
+}
+
+std::shared_ptr<state> load_state(const server_options& o, revocation_service& revocation,
+                                  serve_metrics& metrics, std::string* why) {
   auto config = load_config(o.config_path, why);
   if (!config) return nullptr;
-  auto gateway = build_gateway(*config, why);
+  if (!revocation.configure(*config, why)) return nullptr;
+  auto gateway = build_gateway(*config, why, revocation.set());
   if (!gateway) return nullptr;
   auto s = std::make_shared<state>();
   s->gateway = std::move(*gateway);
@@ -50,6 +69,7 @@ std::shared_ptr<state> load_state(const server_options& o, std::string* why) {
     if (!pipe) return nullptr;
     s->pipelines.push_back(std::move(pipe));
   }
+  if (!bind_metrics(s, metrics, why)) return nullptr;
   return s;
 }
 
@@ -62,6 +82,27 @@ std::string printable(std::string_view s) {
   return out;
 }
 
+// How long the start waits for the revocation list's first load (as `jwtx verify` does).
+constexpr double kRevocationWaitSeconds = 2;
+
+// A log value that may hold spaces (a 400/403 reason names config text, a provider name is any
+// YAML key): plain when it is one word, else in double quotes with \ and " escaped and controls
+// as '?', so the line always splits into key=value pairs.
+std::string log_value(std::string_view s) {
+  if (s.empty()) return "-";
+  if (s.find_first_of(" \t\"\\=") == std::string_view::npos) return printable(s);
+  std::string out = "\"";
+  for (char c : printable(s)) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + '"';
+}
+
+// The drain's clock: how often it looks, and how long requests already sent get to arrive.
+constexpr int kDrainTickMicros = 20000;
+constexpr std::chrono::milliseconds kDrainLinger{100};
+
 class server;
 
 // One auth request waiting for its pipeline. Owned by the loop thread except between submit() and
@@ -71,6 +112,7 @@ struct pending {
   evhttp_request* req = nullptr;
   std::shared_ptr<state> st;
   const gateway::provider* provider = nullptr;
+  provider_series* series = nullptr;
   std::string token;
   std::string path;
   fingerprint_text fp{};
@@ -83,15 +125,21 @@ class server {
  public:
   explicit server(server_options o) : o_(std::move(o)) {}
   ~server() {
-    if (http_) evhttp_free(http_);
+    if (drain_timer_) event_free(drain_timer_);
+    if (http_) evhttp_free(http_);  // closes what is left: the tracker's close callbacks run
+    connections_.reset();
     for (event* e : signals_) event_free(e);
     if (base_) event_base_free(base_);
   }
 
   int run() {
     std::string why;
-    state_ = load_state(o_, &why);
+    state_ = load_state(o_, revocation_, metrics_, &why);
     if (!state_) return fail("config: " + why);
+    // After the first verifiers (they raise the list's retention to their leeway), before the
+    // first request.
+    if (!revocation_.start(kRevocationWaitSeconds, &why)) return fail("revocation: " + why);
+    revocation_.export_metrics(metrics_.registry());
     if (evthread_use_pthreads() != 0) return fail("libevent: no thread support");
     base_ = event_base_new();
     http_ = base_ ? evhttp_new(base_) : nullptr;
@@ -103,6 +151,8 @@ class server {
                                           EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH |
                                           EVHTTP_REQ_OPTIONS);
     evhttp_set_gencb(http_, &server::on_request, this);
+    connections_ = std::make_unique<connection_tracker>(base_, http_, o_.max_connections,
+                                                        o_.idle_timeout_seconds, metrics_);
     if (!bind()) return 2;
     std::signal(SIGPIPE, SIG_IGN);
     add_signal(SIGTERM, &server::on_stop);
@@ -117,10 +167,12 @@ class server {
   void finish(pending* p) {
     send(p->req, p->answer);
     log(*p, p->answer);
+    observe(*p, p->answer);
     event_free(p->wake);
     delete p;
     --in_flight_;
-    if (draining_ && in_flight_ == 0) event_base_loopexit(base_, nullptr);
+    metrics_.set_in_flight(static_cast<double>(in_flight_));
+    if (draining_) maybe_exit();
   }
 
  private:
@@ -169,20 +221,47 @@ class server {
     if (e && event_add(e, nullptr) == 0) signals_.push_back(e);
   }
 
+  // SIGTERM/SIGINT: stop accepting, answer what has arrived (with Connection: close), close idle
+  // connections, exit once nothing is in flight and every connection is closed, or after
+  // --drain-seconds with whatever connections are left idle (never with a verification pending).
   static void on_stop(evutil_socket_t, short, void* self) {
     auto* s = static_cast<server*>(self);
     if (s->draining_) return;
     s->draining_ = true;
+    s->connections_->drain();
     if (s->bound_) evhttp_del_accept_socket(s->http_, s->bound_);
     s->bound_ = nullptr;
-    std::fprintf(stderr, "jwtx serve: stopping, %zu request(s) in flight\n", s->in_flight_);
-    if (s->in_flight_ == 0) event_base_loopexit(s->base_, nullptr);
+    std::fprintf(stderr, "jwtx serve: stopping, %zu request(s) in flight, %zu connection(s)\n",
+                 s->in_flight_, s->connections_->open());
+    s->drain_start_ = std::chrono::steady_clock::now();
+    s->drain_timer_ = event_new(s->base_, -1, EV_PERSIST, &server::on_drain_tick, s);
+    const timeval tick{0, kDrainTickMicros};
+    if (!s->drain_timer_ || event_add(s->drain_timer_, &tick) != 0) {
+      event_base_loopexit(s->base_, nullptr);  // cannot time the drain: stop as before
+    }
+  }
+
+  static void on_drain_tick(evutil_socket_t, short, void* self) {
+    auto* s = static_cast<server*>(self);
+    // Requests clients had already sent are read and answered during the first ticks; after that
+    // a connection with nothing being answered is only waiting for the client: close it.
+    if (std::chrono::steady_clock::now() - s->drain_start_ >= kDrainLinger) {
+      s->connections_->close_idle();
+    }
+    s->maybe_exit();
+  }
+
+  void maybe_exit() {
+    if (in_flight_ != 0) return;  // a completion still refers to the loop
+    bool late = std::chrono::steady_clock::now() - drain_start_ >=
+                std::chrono::duration<double>(o_.drain_seconds);
+    if (connections_->open() == 0 || late) event_base_loopexit(base_, nullptr);
   }
 
   static void on_reload(evutil_socket_t, short, void* self) {
     auto* s = static_cast<server*>(self);
     std::string why;
-    auto fresh = load_state(s->o_, &why);
+    auto fresh = load_state(s->o_, s->revocation_, s->metrics_, &why);
     if (!fresh) {
       std::fprintf(stderr, "jwtx serve: reload refused, the old config keeps serving: %s\n",
                    why.c_str());
@@ -216,7 +295,9 @@ class server {
     const evhttp_uri* uri = evhttp_request_get_evhttp_uri(req);
     const char* raw_path = uri ? evhttp_uri_get_path(uri) : nullptr;
     std::string_view path = raw_path ? raw_path : "";
+    connections_->request_started(req);
     if (path == "/healthz") return plain(req, 200, "ok\n");
+    if (path == "/metrics") return send_metrics(req);
     if (path == "/readyz") {
       return draining_ ? plain(req, 503, "draining\n") : plain(req, 200, "ready\n");
     }
@@ -233,12 +314,16 @@ class server {
       pending p;
       p.path = printable(path);
       p.provider = prov;
+      p.series = prov ? st.series[static_cast<std::size_t>(prov - st.gateway.providers.data())]
+                      : &metrics_.no_provider();
       p.start = start;
       if (!token.empty()) p.fp = fingerprint(token);
       send(req, v);
       log(p, v);
+      observe(p, v);
     };
     if (t.outcome != gateway::extract_outcome::found) {
+      metrics_.count_unverified(t.outcome);
       return answer_now(gateway::extraction_verdict(t.outcome), nullptr, {});
     }
     const gateway::provider* prov = gateway::choose_provider(st.gateway, t.where, t.token, iss_);
@@ -254,6 +339,7 @@ class server {
     p->start = start;
     p->wake = event_new(base_, -1, 0, &server::on_wake, p);
     std::size_t index = static_cast<std::size_t>(prov - st.gateway.providers.data());
+    p->series = st.series[index];
     status s = p->wake ? st.pipelines[index]->submit(p->token, {&server::on_verified, p})
                        : status::internal_error;
     if (s != status::ok) {
@@ -263,16 +349,39 @@ class server {
       return answer_now(v, prov, t.token);
     }
     ++in_flight_;
+    metrics_.set_in_flight(static_cast<double>(in_flight_));
   }
 
-  static void plain(evhttp_request* req, int code, const char* body) {
-    evbuffer* b = evhttp_request_get_output_buffer(req);
-    evbuffer_add(b, body, std::strlen(body));
-    evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "text/plain");
+  // Per-request series: atomic increments only.
+  void observe(const pending& p, const gateway::verdict& v) noexcept {
+    metrics_.count_response(v.http_status);
+    if (v.token_status) p.series->requests.inc(*v.token_status);
+    p.series->duration->observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - p.start).count());
+  }
+
+  void send_metrics(evhttp_request* req) {
+    std::string body = metrics_.render();
+    evbuffer_add(evhttp_request_get_output_buffer(req), body.data(), body.size());
+    evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
+                      serve_metrics::kContentType);
+    reply(req, 200);
+  }
+
+  // Every answer goes out here: during the drain it tells the client the connection closes.
+  void reply(evhttp_request* req, int code) {
+    if (draining_) evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
     evhttp_send_reply(req, code, nullptr, nullptr);
   }
 
-  static void send(evhttp_request* req, const gateway::verdict& v) {
+  void plain(evhttp_request* req, int code, const char* body) {
+    evbuffer* b = evhttp_request_get_output_buffer(req);
+    evbuffer_add(b, body, std::strlen(body));
+    evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "text/plain");
+    reply(req, code);
+  }
+
+  void send(evhttp_request* req, const gateway::verdict& v) {
     evkeyvalq* out = evhttp_request_get_output_headers(req);
     for (const gateway::response_header& h : v.headers) {
       evhttp_add_header(out, h.name.c_str(), h.value.c_str());
@@ -281,7 +390,7 @@ class server {
     evhttp_add_header(out, "Cache-Control", "no-store");
     const char* body = v.http_status == 200 ? "ok\n" : "denied\n";
     evbuffer_add(evhttp_request_get_output_buffer(req), body, std::strlen(body));
-    evhttp_send_reply(req, v.http_status, nullptr, nullptr);
+    reply(req, v.http_status);
   }
 
   // method is left out: evhttp answers anything unusual itself. Never the token, never the query.
@@ -299,12 +408,14 @@ class server {
         stdout, "%s path=%s status=%d verdict=%s token=%.*s provider=%s reason=%s us=%lld\n", when,
         p.path.c_str(), v.http_status,
         v.token_status ? std::string(status_name(*v.token_status)).c_str() : "-", has_fp ? 16 : 1,
-        has_fp ? p.fp.data() : "-", p.provider ? p.provider->name.c_str() : "-",
-        v.reason.empty() ? "-" : v.reason.c_str(), static_cast<long long>(us));
+        has_fp ? p.fp.data() : "-", p.provider ? log_value(p.provider->name).c_str() : "-",
+        log_value(v.reason).c_str(), static_cast<long long>(us));
     std::fflush(stdout);
   }
 
   server_options o_;
+  serve_metrics metrics_;          // first: its callbacks never outlive what they read
+  revocation_service revocation_;  // before state_: its set outlives every verifier
   std::shared_ptr<state> state_;
   event_base* base_ = nullptr;
   evhttp* http_ = nullptr;
@@ -314,6 +425,9 @@ class server {
   gateway::iss_scratch iss_;
   std::size_t in_flight_ = 0;
   bool draining_ = false;
+  std::unique_ptr<connection_tracker> connections_;
+  event* drain_timer_ = nullptr;
+  std::chrono::steady_clock::time_point drain_start_;
 };
 
 }  // namespace

@@ -4,11 +4,15 @@
 // pipeline worker and wakes the loop, which sends the answer.
 //
 // Endpoints: /healthz (200 while the process runs), /readyz (200 once a config is loaded, 503
-// while draining), every other path is an auth check (nginx auth_request, Traefik forwardAuth...).
-// Bounds: request header bytes, body bytes, and a read/write timeout that closes idle and slow
-// (slowloris) connections. Signals: SIGHUP reloads the config file (a config that does not load
-// keeps the old one serving and logs why); SIGTERM/SIGINT stop accepting, finish every in-flight
-// request, and run() returns 0.
+// while draining), /metrics (Prometheus text, serve_metrics.h), every other path is an auth check
+// (nginx auth_request, Traefik forwardAuth...).
+// Bounds: request header bytes, body bytes, open connections (past --max-connections a new one is
+// closed at once) and a deadline for each complete request (idle and slowloris connections are
+// closed; connections.h). Revocation: an optional fleet list in Redis checked by every provider
+// (revocation_service.h). Signals: SIGHUP reloads the config file (a config that does not load
+// keeps the old one serving and logs why); SIGTERM/SIGINT stop accepting, answer every request
+// already received (with Connection: close), close idle connections and run() returns 0 once none
+// is left, or after drain_seconds.
 // Access log: one line per auth request on stdout, naming the token by its fingerprint only.
 #pragma once
 
@@ -24,6 +28,11 @@ struct server_options {
   std::size_t max_body_bytes = 4 * 1024;
   int idle_timeout_seconds = 30;
   std::size_t queue_capacity = 4096;  // per provider pipeline
+  // Open client connections at most; past it a new one is closed at once (connections.h).
+  std::size_t max_connections = 10000;
+  // SIGTERM: the longest the drain waits for idle clients to leave (verifications in flight are
+  // always waited for: they are bounded).
+  double drain_seconds = 10;
 };
 
 // Runs until SIGTERM/SIGINT. Returns 0 after a graceful stop, 2 (with a message on stderr) when the
