@@ -13,13 +13,19 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
+
+#include "tools/jwtx/serve/config.h"
 
 namespace jwtx::serve {
 
 struct server_options {
   std::string listen;       // "ADDR:PORT" or "unix:PATH"
   std::string config_path;  // YAML (config.h)
+  // Used when config_path is empty: one provider from `jwtx serve`'s key flags (--jwks, --pem,
+  // --jwks-url). A SIGHUP rebuilds it (re-reading the key files).
+  std::optional<serve_config> flags_config;
   std::size_t max_header_bytes = 16 * 1024;
   std::size_t max_body_bytes = 4 * 1024;
   int idle_timeout_seconds = 30;
