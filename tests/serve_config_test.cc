@@ -184,6 +184,9 @@ TEST_F(ServeConfigTest, RemoteJwksStartsAFetcherWhoseStoreTheVerifierReads) {
                                            jwtx::testing::std_header(algorithm::ES256, "ES256-key"),
                                            "{\"exp\":9999999999}");
   EXPECT_EQ(g->providers[0].verify->verify(token).status(), jwtx::status::key_not_found);
+  metrics::registry registry;
+  ASSERT_TRUE(sources.export_metrics(registry, &why)) << why;
+  EXPECT_NE(registry.render().find("jwtx_jwks_ready{provider=\"idp\"} 0\n"), std::string::npos);
   // Bad fetcher options are refused with the provider's name.
   c = parse_config(
       "providers:\n  idp:\n    algorithms: [ES256]\n"

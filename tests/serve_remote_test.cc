@@ -101,6 +101,27 @@ TEST_F(ServeRemoteTest, ValidTokenWithRemoteKeys) {
   EXPECT_EQ(stop(), 0);
 }
 
+TEST_F(ServeRemoteTest, OpenIdDiscoveryFindsTheJwksUri) {
+  make_key("k1");
+  publish("k1");
+  // The issuer is the test server itself (http to loopback is allowed).
+  const std::string issuer = jwks_.base();
+  jwks_.set(
+      "/.well-known/openid-configuration",
+      {200, "", R"({"issuer":")" + issuer + R"(","jwks_uri":")" + jwks_.url("/jwks") + R"("})"});
+  std::ofstream(path("c.yaml")) << "providers:\n  corp:\n    issuer: \"" << issuer
+                                << "\"\n    algorithms: [ES256]\n"
+                                   "    remote_jwks: {discovery: true, timeout: 0.5}\n";
+  start_with_config();
+  auto t = mint({"--key", path("k1.private.jwk.json"), "--claims",
+                 R"({"iss":")" + issuer + R"(","sub":"alice"})", "--exp-in", "300"});
+  ASSERT_EQ(t.size(), 1u);
+  std::string r = ask(t[0]);
+  EXPECT_TRUE(status_is(r, 200)) << r << slurp(path("stderr.log"));
+  EXPECT_EQ(jwks_.count("/.well-known/openid-configuration"), 1);
+  EXPECT_EQ(stop(), 0);
+}
+
 TEST_F(ServeRemoteTest, ReadinessWaitsForTheFirstKeySetAndRequestsGet503Meanwhile) {
   make_key("k1");
   jwks_.set("/jwks", {500, "", "down"});

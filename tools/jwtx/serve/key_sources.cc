@@ -137,6 +137,18 @@ std::uint64_t key_sources::fetches(std::size_t provider) const noexcept {
   return 0;
 }
 
+bool key_sources::export_metrics(metrics::registry& registry, std::string* why) const {
+#ifdef JWTX_HAVE_REMOTE_JWKS
+  for (const entry& e : entries_) {
+    if (e.fetcher && !e.fetcher->export_metrics(registry, e.name, why)) return false;
+  }
+#else
+  (void)registry;
+  (void)why;
+#endif
+  return true;
+}
+
 gateway::verdict keys_not_loaded_verdict() {
   gateway::verdict v;
   v.http_status = 503;

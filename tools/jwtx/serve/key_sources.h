@@ -28,6 +28,7 @@
 
 #include "engine/gateway/auth_request.h"
 #include "engine/keys/key_store.h"
+#include "engine/runtime/metrics.h"
 #include "tools/jwtx/serve/config.h"
 
 namespace jwtx {
@@ -71,6 +72,12 @@ class key_sources {
   // Fetch attempts |provider|'s fetcher has finished (0 for a local provider): a request parked
   // on a refresh compares it to know its fetch has ended.
   std::uint64_t fetches(std::size_t provider) const noexcept;
+  // Registers every remote provider's fetcher series (remote_jwks::export_metrics: fetch
+  // successes/failures by kind, rate-limited refreshes, key-set age, ready), labelled with the
+  // provider's name. Call it for each new generation: a kept or replaced fetcher takes its
+  // provider's series over. False with *why if the registry refuses a series; true without any
+  // remote provider.
+  bool export_metrics(metrics::registry& registry, std::string* why = nullptr) const;
   // How many fetchers were taken over from |reuse| (for the reload log line).
   std::size_t reused() const noexcept { return reused_; }
 
