@@ -3,13 +3,21 @@
 // event loop: a request's token is submitted with a completion that computes the verdict on a
 // pipeline worker and wakes the loop, which sends the answer.
 //
-// Endpoints: /healthz (200 while the process runs), /readyz (200 once a config is loaded, 503
-// while draining), every other path is an auth check (nginx auth_request, Traefik forwardAuth...).
+// Endpoints: /healthz (200 while the process runs), /readyz (200 once every provider has keys,
+// 503 while a remote JWKS has not been fetched yet or while draining), every other path is an
+// auth check (nginx auth_request, Traefik forwardAuth...).
+// Remote JWKS (key_sources.h): at start the server waits up to the providers' fetch timeout for
+// the first key sets, then listens anyway; a token for a provider without keys gets 503 +
+// Retry-After. A token naming a kid its remote provider lacks triggers a refetch (rate-limited by
+// min_refetch_interval) and waits for it, parked on the loop (at most 1024 at once), then is
+// verified once more: a key rotated in at the IdP is accepted on first use.
 // Bounds: request header bytes, body bytes, and a read/write timeout that closes idle and slow
 // (slowloris) connections. Signals: SIGHUP reloads the config file (a config that does not load
-// keeps the old one serving and logs why); SIGTERM/SIGINT stop accepting, finish every in-flight
-// request, and run() returns 0.
-// Access log: one line per auth request on stdout, naming the token by its fingerprint only.
+// keeps the old one serving and logs why; unchanged remote_jwks providers keep their fetcher and
+// keys; a config with a new remote provider is swapped in only once its keys are fetched, within
+// two fetch timeouts and a second, else refused); SIGTERM/SIGINT stop accepting, finish every
+// in-flight request, and run() returns 0. Access log: one line per auth request on stdout, naming
+// the token by its fingerprint only.
 #pragma once
 
 #include <cstddef>
