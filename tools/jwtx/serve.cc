@@ -9,7 +9,7 @@ namespace {
 
 // The single-provider flags (instead of --config), named as `jwtx verify` names them.
 struct provider_flags {
-  std::string jwks, pem, jwks_url, algs, iss;
+  std::string jwks, pem, jwks_url, jwks_ca_file, algs, iss;
   std::vector<std::string> audiences;
   double leeway = 60;
   double jwks_timeout = 2;
@@ -54,6 +54,7 @@ std::optional<serve::serve_config> config_from_flags(const provider_flags& f) {
     r.uri = f.jwks_url;
     r.timeout_seconds = f.jwks_timeout;
     r.min_refetch_interval_seconds = f.jwks_refetch_interval;
+    r.ca_file = f.jwks_ca_file;
     p.remote_jwks = r;
   }
   serve::serve_config c;
@@ -89,6 +90,8 @@ verb add_serve(CLI::App& app) {
                       "Provider flags: seconds each JWKS fetch may take")
           ->capture_default_str()
           ->check(seconds_in(0.001, 60)),
+      cmd->add_option("--jwks-ca-file", f->jwks_ca_file,
+                      "Provider flags: PEM CA bundle for --jwks-url (default: the system's)"),
       cmd->add_option("--jwks-refetch-interval", f->jwks_refetch_interval,
                       "Provider flags: fewest seconds between unknown-kid refetches")
           ->capture_default_str()
@@ -110,25 +113,26 @@ verb add_serve(CLI::App& app) {
   cmd->footer(
       "Give --config FILE, or one provider with --jwks/--pem/--jwks-url and --algs (not both).\n"
       "SIGHUP reloads the config (a bad one keeps the old); SIGTERM drains and exits 0.");
-  return {cmd, [o, f] {
-            const bool flags = f->any();
-            if (!o->config_path.empty() && flags) {
-              return fail(
-                  "serve: --config and the provider flags (--jwks, --pem, --jwks-url, --algs, "
-                  "--iss, --aud, --leeway, --jwks-timeout, --jwks-refetch-interval) exclude each "
-                  "other: put the provider in the config file, or drop --config");
-            }
-            if (o->config_path.empty() && !flags) {
-              return fail(
-                  "serve: give --config FILE, or a provider: --jwks FILE, --pem FILE or "
-                  "--jwks-url URL with --algs");
-            }
-            if (flags) {
-              o->flags_config = config_from_flags(*f);
-              if (!o->flags_config) return kExitUsage;
-            }
-            return serve::run_server(*o);
-          }};
+  return {
+      cmd, [o, f] {
+        const bool flags = f->any();
+        if (!o->config_path.empty() && flags) {
+          return fail(
+              "serve: --config and the provider flags (--jwks, --pem, --jwks-url, --algs, "
+              "--iss, --aud, --leeway, --jwks-timeout, --jwks-ca-file, --jwks-refetch-interval) "
+              "exclude each other: put the provider in the config file, or drop --config");
+        }
+        if (o->config_path.empty() && !flags) {
+          return fail(
+              "serve: give --config FILE, or a provider: --jwks FILE, --pem FILE or "
+              "--jwks-url URL with --algs");
+        }
+        if (flags) {
+          o->flags_config = config_from_flags(*f);
+          if (!o->flags_config) return kExitUsage;
+        }
+        return serve::run_server(*o);
+      }};
 }
 
 }  // namespace jwtx::cli
