@@ -123,28 +123,26 @@ std::chrono::milliseconds key_sources::max_fetch_timeout() const noexcept {
   return most;
 }
 
-bool key_sources::request_refresh(std::size_t provider) noexcept {
+bool key_sources::request_refresh([[maybe_unused]] std::size_t provider) noexcept {
 #ifdef JWTX_HAVE_REMOTE_JWKS
   if (is_remote(provider)) return entries_[provider].fetcher->request_refresh();
 #endif
   return false;
 }
 
-std::uint64_t key_sources::fetches(std::size_t provider) const noexcept {
+std::uint64_t key_sources::fetches([[maybe_unused]] std::size_t provider) const noexcept {
 #ifdef JWTX_HAVE_REMOTE_JWKS
   if (is_remote(provider)) return entries_[provider].fetcher->stats().fetches;
 #endif
   return 0;
 }
 
-bool key_sources::export_metrics(metrics::registry& registry, std::string* why) const {
+bool key_sources::export_metrics([[maybe_unused]] metrics::registry& registry,
+                                 [[maybe_unused]] std::string* why) const {
 #ifdef JWTX_HAVE_REMOTE_JWKS
   for (const entry& e : entries_) {
     if (e.fetcher && !e.fetcher->export_metrics(registry, e.name, why)) return false;
   }
-#else
-  (void)registry;
-  (void)why;
 #endif
   return true;
 }
