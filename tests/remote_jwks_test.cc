@@ -31,123 +31,14 @@
 #include "engine/keys/http_fetch.h"
 #include "engine/signer.h"
 #include "engine/verifier.h"
+#include "tests/http_test_server.h"
 
 namespace jwtx {
 namespace {
 
 using namespace std::chrono_literals;
 
-// One connection at a time is enough: the fetcher makes one request at a time by design.
-class test_http_server {
- public:
-  struct route {
-    int status = 200;
-    std::string headers;  // extra header lines, each ending in "\r\n"
-    std::string body;
-    std::chrono::milliseconds delay{0};
-  };
-
-  test_http_server() {
-    fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    int one = 1;
-    setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = 0;
-    if (bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || listen(fd_, 64) != 0) {
-      ADD_FAILURE() << "cannot listen on loopback";
-      return;
-    }
-    socklen_t len = sizeof a;
-    getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
-    port_ = ntohs(a.sin_port);
-    thread_ = std::thread([this] { serve(); });
-  }
-  ~test_http_server() { stop(); }
-
-  // Closes the listening socket: later connects are refused ("server down").
-  void stop() {
-    {
-      std::lock_guard lock(mu_);
-      if (stopping_) return;
-      stopping_ = true;
-    }
-    cv_.notify_all();
-    if (thread_.joinable()) thread_.join();
-    close(fd_);
-  }
-
-  std::string base() const { return "http://127.0.0.1:" + std::to_string(port_); }
-  std::string url(const std::string& path) const { return base() + path; }
-  void set(const std::string& path, route r) {
-    std::lock_guard lock(mu_);
-    routes_[path] = std::move(r);
-  }
-  int count(const std::string& path) const {
-    std::lock_guard lock(mu_);
-    auto it = counts_.find(path);
-    return it == counts_.end() ? 0 : it->second;
-  }
-
- private:
-  void serve() {
-    for (;;) {
-      {
-        std::lock_guard lock(mu_);
-        if (stopping_) return;
-      }
-      pollfd p{fd_, POLLIN, 0};
-      if (poll(&p, 1, 20) <= 0) continue;
-      int c = accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
-      if (c < 0) continue;
-      handle(c);
-      close(c);
-    }
-  }
-
-  void handle(int c) {
-    std::string req;
-    char buf[4096];
-    while (req.find("\r\n\r\n") == std::string::npos && req.size() < 65536) {
-      pollfd p{c, POLLIN, 0};
-      if (poll(&p, 1, 2000) <= 0) return;
-      ssize_t n = read(c, buf, sizeof buf);
-      if (n <= 0) return;
-      req.append(buf, static_cast<std::size_t>(n));
-    }
-    std::istringstream first(req.substr(0, req.find("\r\n")));
-    std::string method, path;
-    first >> method >> path;
-    route r{404, "", "not found", 0ms};
-    {
-      std::unique_lock lock(mu_);
-      ++counts_[path];
-      if (auto it = routes_.find(path); it != routes_.end()) r = it->second;
-      // A delay ends early only when the server stops (the slow-fetch and timeout tests).
-      if (cv_.wait_for(lock, r.delay, [this] { return stopping_; })) return;
-    }
-    std::string head = "HTTP/1.1 " + std::to_string(r.status) +
-                       " X\r\nContent-Length: " + std::to_string(r.body.size()) +
-                       "\r\nConnection: close\r\n" + r.headers + "\r\n";
-    std::string out = head + r.body;
-    std::size_t off = 0;
-    while (off < out.size()) {
-      ssize_t n = send(c, out.data() + off, out.size() - off, MSG_NOSIGNAL);
-      if (n <= 0) return;
-      off += static_cast<std::size_t>(n);
-    }
-  }
-
-  int fd_ = -1;
-  int port_ = 0;
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  bool stopping_ = false;
-  std::map<std::string, route> routes_;
-  std::map<std::string, int> counts_;
-  std::thread thread_;
-};
+using jwtx::testing::test_http_server;
 
 // Polls |pred| up to |limit| (generous: these are "eventually" checks, not timings).
 bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds limit = 10s) {
@@ -229,7 +120,7 @@ TEST(RemoteJwks, FirstFetchPublishes) {
   test_http_server server;
   server.set("/jwks", {200, "", jwks_with({"k1", "k2"})});
   auto r = start_ok(options_for(server.url("/jwks")));
-  ASSERT_TRUE(r->wait_ready(10s)) << r->last_error();
+  ASSERT_TRUE(r->wait_ready(20s)) << r->last_error();
   EXPECT_TRUE(has_kid(*r, "k1"));
   EXPECT_TRUE(has_kid(*r, "k2"));
   const remote_jwks_stats s = r->stats();
@@ -278,7 +169,7 @@ TEST(RemoteJwks, MaxAgeHonouredAndClamped) {
     o.max_cache = 3600s;
     o.default_cache = 300s;
     auto r = start_ok(o);
-    ASSERT_TRUE(r->wait_ready(10s)) << r->last_error();
+    ASSERT_TRUE(r->wait_ready(20s)) << r->last_error();
     EXPECT_EQ(r->stats().cache_seconds, c.expected) << c.headers;
   }
 }
@@ -450,7 +341,7 @@ TEST(RemoteJwks, OpenIdDiscovery) {
   }
   o.issuer = issuer;
   auto r = start_ok(o);
-  ASSERT_TRUE(r->wait_ready(10s)) << r->last_error();
+  ASSERT_TRUE(r->wait_ready(20s)) << r->last_error();
   EXPECT_TRUE(has_kid(*r, "k1"));
   EXPECT_EQ(r->jwks_uri(), server.url("/certs"));
   EXPECT_EQ(server.count("/certs"), 1);
@@ -583,6 +474,14 @@ srv.serve_forever()
     return std::system(cmd.c_str()) == 0;
   }
   std::string url() const { return "https://127.0.0.1:" + std::to_string(port_) + "/jwks.json"; }
+  // Python's TLS handshake on a loaded CI machine can take seconds: a generous timeout, and a
+  // quick retry if the first attempt still misses it.
+  remote_jwks_options tls_options() const {
+    remote_jwks_options o = options_for(url());
+    o.timeout = std::chrono::milliseconds(8000);
+    o.min_refetch_interval = std::chrono::seconds(1);
+    return o;
+  }
 
   std::filesystem::path dir_;
   pid_t pid_ = -1;
@@ -590,15 +489,15 @@ srv.serve_forever()
 };
 
 TEST_F(RemoteJwksTls, FetchesWithTheRightCa) {
-  auto o = options_for(url());
+  auto o = tls_options();
   o.ca_file = (dir_ / "server.crt").string();
   auto r = start_ok(o);
-  ASSERT_TRUE(r->wait_ready(10s)) << r->last_error();
+  ASSERT_TRUE(r->wait_ready(20s)) << r->last_error();
   EXPECT_TRUE(has_kid(*r, "tls-key"));
 }
 
 TEST_F(RemoteJwksTls, WrongCaFails) {
-  auto o = options_for(url());
+  auto o = tls_options();
   o.ca_file = (dir_ / "other.crt").string();
   auto r = start_ok(o);
   ASSERT_TRUE(eventually([&] { return failures(*r, jwks_failure::tls) >= 1; })) << r->last_error();

@@ -3,12 +3,14 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <string>
 
 #include "tests/test_support.h"
 #include "tools/jwtx/serve/config.h"
+#include "tools/jwtx/serve/key_sources.h"
 
 namespace jwtx::serve {
 namespace {
@@ -112,19 +114,92 @@ TEST_F(ServeConfigTest, UnknownKeysAndWrongTypesNameThePath) {
   EXPECT_EQ(parse_error("providers: [unclosed").rfind("YAML: ", 0), 0u);
 }
 
-TEST_F(ServeConfigTest, RemoteJwksParsesButIsRefusedUntilTheFetcherExists) {
+TEST_F(ServeConfigTest, RemoteJwksOptionsParseStrictly) {
   std::string why;
   auto c = parse_config(
-      "providers:\n  idp:\n    algorithms: [RS256]\n"
-      "    remote_jwks: {uri: https://idp.example/jwks, cache_duration: 600, timeout: 1.5}\n",
+      "providers:\n  idp:\n    issuer: https://idp.example\n    algorithms: [RS256]\n"
+      "    remote_jwks: {uri: https://idp.example/jwks, cache_duration: 600, timeout: 1.5,\n"
+      "                  min_cache: 30, max_cache: 3600, min_refetch_interval: 5,\n"
+      "                  ca_file: /etc/ca.pem}\n",
       &why);
   ASSERT_TRUE(c) << why;
   ASSERT_TRUE(c->providers[0].remote_jwks);
-  EXPECT_EQ(c->providers[0].remote_jwks->uri, "https://idp.example/jwks");
-  EXPECT_EQ(c->providers[0].remote_jwks->cache_duration_seconds, 600);
-  EXPECT_EQ(c->providers[0].remote_jwks->timeout_seconds, 1.5);
+  const remote_jwks_config& r = *c->providers[0].remote_jwks;
+  EXPECT_EQ(r.uri, "https://idp.example/jwks");
+  EXPECT_FALSE(r.discovery);
+  EXPECT_EQ(r.cache_duration_seconds, 600);
+  EXPECT_EQ(r.timeout_seconds, 1.5);
+  EXPECT_EQ(r.min_cache_seconds, 30);
+  EXPECT_EQ(r.max_cache_seconds, 3600);
+  EXPECT_EQ(r.min_refetch_interval_seconds, 5);
+  EXPECT_EQ(r.ca_file, "/etc/ca.pem");
+
+  auto remote = [](const std::string& body, const std::string& issuer = "https://idp.example") {
+    return "providers:\n  idp:\n    issuer: " + issuer +
+           "\n    algorithms: [RS256]\n    remote_jwks: {" + body + "}\n";
+  };
+  c = parse_config(remote("discovery: true"), &why);
+  ASSERT_TRUE(c) << why;
+  EXPECT_TRUE(c->providers[0].remote_jwks->discovery);
+  EXPECT_EQ(c->providers[0].remote_jwks->uri, "");
+  EXPECT_EQ(parse_error(remote("discovery: true", "\"\"")),
+            "providers.idp.remote_jwks.discovery: needs the provider's issuer");
+  EXPECT_EQ(parse_error(remote("cache_duration: 60")),
+            "providers.idp.remote_jwks: needs exactly one of uri / discovery: true");
+  EXPECT_EQ(parse_error(remote("uri: https://x/j, discovery: true")),
+            "providers.idp.remote_jwks: needs exactly one of uri / discovery: true");
+  EXPECT_EQ(parse_error(remote("uri: https://x/j, discovery: yes please")),
+            "providers.idp.remote_jwks.discovery: expected true or false");
+  EXPECT_EQ(parse_error(remote("uri: https://x/j, min_cache: 1.5")),
+            "providers.idp.remote_jwks.min_cache: expected a whole number of seconds");
+  EXPECT_EQ(parse_error(remote("uri: https://x/j, min_cache: 100, max_cache: 10")),
+            "providers.idp.remote_jwks: min_cache must not exceed max_cache");
+  EXPECT_EQ(parse_error(remote("uri: https://x/j, timeout: 0")),
+            "providers.idp.remote_jwks.timeout: must be in [0.001, 60]");
+  EXPECT_EQ(parse_error(remote("uri: https://x/j, refresh: 1")),
+            "providers.idp.remote_jwks.refresh: unknown key");
+}
+
+TEST_F(ServeConfigTest, RemoteJwksStartsAFetcherWhoseStoreTheVerifierReads) {
+  std::string why;
+  // A loopback port nobody listens on: the fetcher starts, its first fetch fails.
+  auto c = parse_config(
+      "providers:\n  idp:\n    algorithms: [ES256]\n"
+      "    remote_jwks: {uri: \"http://127.0.0.1:1/jwks\", timeout: 0.2}\n",
+      &why);
+  ASSERT_TRUE(c) << why;
   EXPECT_FALSE(build_gateway(*c, &why));
-  EXPECT_EQ(why, "provider 'idp': remote_jwks is not available in this build yet");
+  EXPECT_EQ(why, "provider 'idp': remote_jwks needs key sources to run its fetcher");
+  key_sources sources;
+  auto g = build_gateway(*c, &why, &sources);
+#ifdef JWTX_HAVE_REMOTE_JWKS
+  ASSERT_TRUE(g) << why;
+  ASSERT_EQ(sources.size(), 1u);
+  EXPECT_TRUE(sources.is_remote(0));
+  EXPECT_FALSE(sources.ready(0));
+  EXPECT_EQ(sources.not_ready(), "'idp'");
+  EXPECT_EQ(sources.max_fetch_timeout(), std::chrono::milliseconds(200));
+  // Until a set arrives the verifier sees an empty store: key_not_found, never a crash.
+  std::string token = jwtx::testing::craft(key_for(algorithm::ES256), algorithm::ES256,
+                                           jwtx::testing::std_header(algorithm::ES256, "ES256-key"),
+                                           "{\"exp\":9999999999}");
+  EXPECT_EQ(g->providers[0].verify->verify(token).status(), jwtx::status::key_not_found);
+  metrics::registry registry;
+  ASSERT_TRUE(sources.export_metrics(registry, &why)) << why;
+  EXPECT_NE(registry.render().find("jwtx_jwks_ready{provider=\"idp\"} 0\n"), std::string::npos);
+  // Bad fetcher options are refused with the provider's name.
+  c = parse_config(
+      "providers:\n  idp:\n    algorithms: [ES256]\n"
+      "    remote_jwks: {uri: \"http://idp.example/jwks\"}\n",
+      &why);
+  ASSERT_TRUE(c) << why;
+  key_sources more;
+  EXPECT_FALSE(build_gateway(*c, &why, &more));
+  EXPECT_NE(why.find("provider 'idp': remote JWKS uri: plain http"), std::string::npos) << why;
+#else
+  EXPECT_FALSE(g);
+  EXPECT_NE(why.find("remote_jwks needs the JWTX_BORINGSSL=source build"), std::string::npos);
+#endif
 }
 
 TEST_F(ServeConfigTest, BuildFailuresNameTheProvider) {

@@ -1,7 +1,7 @@
 // The `jwtx serve` test fixture: the built binary as a real process on a free loopback port,
 // plain HTTP/1.1 over sockets (no client library: the tests see the exact bytes), and a
-// Prometheus text parser for /metrics. Used by tests/cli_serve_test.cc and
-// tests/cli_serve_ops_test.cc.
+// Prometheus text parser for /metrics. Used by tests/cli_serve_test.cc,
+// tests/cli_serve_ops_test.cc and tests/serve_remote_test.cc.
 #pragma once
 #ifdef JWTX_CLI_PATH
 #include <arpa/inet.h>
@@ -132,6 +132,54 @@ inline std::string http_exchange(int port, const std::string& raw) {
 inline std::string get(int port, const std::string& path, const std::string& headers = "") {
   return http_exchange(
       port, "GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" + headers + "\r\n");
+}
+
+// Runs |args| (argv[0] first) as a child process with stdout and stderr going to the given files.
+// Returns the pid, or -1.
+inline pid_t spawn(const std::vector<std::string>& args, const std::string& out_file,
+                   const std::string& err_file) {
+  pid_t pid = ::fork();
+  if (pid != 0) return pid;
+  int out = ::open(out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  int err = ::open(err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  ::dup2(out, 1);
+  ::dup2(err, 2);
+  std::vector<char*> argv;
+  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  ::execv(argv[0], argv.data());
+  ::_exit(127);
+}
+
+// Polls |pred| every 20 ms for up to |limit|; returns its last value.
+template <class Pred>
+bool poll_until(Pred pred, std::chrono::milliseconds limit = std::chrono::seconds(5)) {
+  const auto until = std::chrono::steady_clock::now() + limit;
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() > until) return pred();
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
+}
+
+// SIGTERM to |pid|, then its exit status (-1 if it did not exit within 5 s or died by a signal).
+inline int terminate_and_wait(pid_t pid) {
+  ::kill(pid, SIGTERM);
+  int st = 0;
+  if (!poll_until([&] { return ::waitpid(pid, &st, WNOHANG) != 0; })) return -1;
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+// SIGKILL to |pid| if it runs (> 0), reaped; |pid| becomes -1. For TearDown after a failed test.
+inline void kill_now(pid_t& pid) {
+  if (pid <= 0) return;
+  ::kill(pid, SIGKILL);
+  ::waitpid(pid, nullptr, 0);
+  pid = -1;
+}
+
+inline bool status_is(const std::string& response, int code) {
+  return response.rfind("HTTP/1.1 " + std::to_string(code), 0) == 0;
 }
 
 class ServeTest : public CliTest {

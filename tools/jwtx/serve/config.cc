@@ -14,6 +14,7 @@
 #include "engine/keys/key_set.h"
 #include "engine/revocation/redis_revocation.h"
 #include "engine/verifier.h"
+#include "tools/jwtx/serve/key_sources.h"
 
 namespace jwtx::serve {
 namespace {
@@ -117,18 +118,52 @@ bool read_filename(reader& r, const YAML::Node& node, const std::string& path, s
   return r.string(node["filename"], reader::join(path, "filename"), out);
 }
 
+// A whole number of seconds in [lo, hi] (the fetcher's cache bounds and interval are integral).
+bool whole_seconds(reader& r, const YAML::Node& node, const std::string& path, double lo, double hi,
+                   double* out) {
+  if (!node) return true;
+  if (!r.number(node, path, lo, hi, out)) return false;
+  return *out == std::floor(*out) || r.fail(path, "expected a whole number of seconds");
+}
+
 bool read_remote(reader& r, const YAML::Node& node, const std::string& path,
                  remote_jwks_config* out) {
-  if (!r.map(node, path, {"uri", "cache_duration", "timeout"})) return false;
-  if (!node["uri"]) return r.fail(reader::join(path, "uri"), "required");
-  if (!r.string(node["uri"], reader::join(path, "uri"), &out->uri)) return false;
-  if (node["cache_duration"] &&
-      !r.number(node["cache_duration"], reader::join(path, "cache_duration"), 0, 86400,
-                &out->cache_duration_seconds)) {
+  if (!r.map(node, path,
+             {"uri", "discovery", "cache_duration", "timeout", "min_cache", "max_cache",
+              "min_refetch_interval", "ca_file"})) {
     return false;
   }
-  return !node["timeout"] ||
-         r.number(node["timeout"], reader::join(path, "timeout"), 0.001, 60, &out->timeout_seconds);
+  auto at = [&](const char* key) { return reader::join(path, key); };
+  if (node["discovery"]) {
+    const YAML::Node d = node["discovery"];
+    if (!d.IsScalar() || (d.Scalar() != "true" && d.Scalar() != "false")) {
+      return r.fail(at("discovery"), "expected true or false");
+    }
+    out->discovery = d.Scalar() == "true";
+  }
+  if (node["uri"] && !r.string(node["uri"], at("uri"), &out->uri)) return false;
+  if (out->discovery == !out->uri.empty()) {
+    return r.fail(path, "needs exactly one of uri / discovery: true");
+  }
+  if (node["ca_file"] && !r.string(node["ca_file"], at("ca_file"), &out->ca_file)) return false;
+  if (node["timeout"] &&
+      !r.number(node["timeout"], at("timeout"), 0.001, 60, &out->timeout_seconds)) {
+    return false;
+  }
+  if (!whole_seconds(r, node["cache_duration"], at("cache_duration"), 1, 86400 * 7,
+                     &out->cache_duration_seconds) ||
+      !whole_seconds(r, node["min_cache"], at("min_cache"), 1, 86400 * 7,
+                     &out->min_cache_seconds) ||
+      !whole_seconds(r, node["max_cache"], at("max_cache"), 1, 86400 * 7,
+                     &out->max_cache_seconds) ||
+      !whole_seconds(r, node["min_refetch_interval"], at("min_refetch_interval"), 0, 86400,
+                     &out->min_refetch_interval_seconds)) {
+    return false;
+  }
+  if (out->min_cache_seconds > out->max_cache_seconds) {
+    return r.fail(path, "min_cache must not exceed max_cache");
+  }
+  return true;
 }
 
 bool read_requirements(reader& r, const YAML::Node& node, const std::string& path,
@@ -201,6 +236,9 @@ bool read_provider(reader& r, const std::string& name, const YAML::Node& node,
   }
   if (sources != 1) {
     return r.fail(path, "needs exactly one key source (local_jwks, local_pem or remote_jwks)");
+  }
+  if (out->remote_jwks && out->remote_jwks->discovery && out->issuer.empty()) {
+    return r.fail(at("remote_jwks.discovery"), "needs the provider's issuer");
   }
   if (node["clock_skew_seconds"] && !r.number(node["clock_skew_seconds"], at("clock_skew_seconds"),
                                               0, kMaxLeewaySeconds, &out->clock_skew_seconds)) {
@@ -352,6 +390,7 @@ std::optional<serve_config> load_config(const std::string& path, std::string* wh
 }
 
 std::optional<gateway::gateway_config> build_gateway(const serve_config& c, std::string* why,
+                                                     key_sources* sources,
                                                      const revocation_set* revoked) {
   std::string local_why;
   if (!why) why = &local_why;
@@ -361,14 +400,20 @@ std::optional<gateway::gateway_config> build_gateway(const serve_config& c, std:
   }
   gateway::gateway_config g;
   for (const provider_config& p : c.providers) {
+    std::shared_ptr<const key_set> keys;
+    std::shared_ptr<key_store> store;
     if (p.remote_jwks) {
-      // The seam for engine/keys/remote_jwks.h (another branch): start the fetcher here and use
-      // its key_store.
-      *why = "provider '" + p.name + "': remote_jwks is not available in this build yet";
-      return std::nullopt;
+      if (!sources) {
+        *why = "provider '" + p.name + "': remote_jwks needs key sources to run its fetcher";
+        return std::nullopt;
+      }
+      store = sources->add_remote(p, why);
+      if (!store) return std::nullopt;
+    } else {
+      keys = load_keys(p, why);
+      if (!keys) return std::nullopt;
+      if (sources) sources->add_local(p.name);
     }
-    auto keys = load_keys(p, why);
-    if (!keys) return std::nullopt;
     verifier_options o;
     o.algorithms = p.algorithms;
     o.claims.leeway_seconds = p.clock_skew_seconds;
@@ -393,7 +438,8 @@ std::optional<gateway::gateway_config> build_gateway(const serve_config& c, std:
     gp.claim_to_headers = p.claim_to_headers;
     gp.forward_payload_header = p.forward_payload_header;
     gp.require = p.require;
-    gp.verify = std::make_shared<const verifier>(std::move(keys), std::move(o));
+    gp.verify = store ? std::make_shared<const verifier>(std::move(store), std::move(o))
+                      : std::make_shared<const verifier>(std::move(keys), std::move(o));
     g.providers.push_back(std::move(gp));
   }
   if (std::string bad = gateway::validate(g); !bad.empty()) {

@@ -8,6 +8,8 @@
 //       local_jwks: {filename: /etc/jwtx/keys.json}    # a JWKS file, or
 //       local_pem: {filename: /etc/jwtx/key.pem}       # one PEM public key, or
 //       remote_jwks: {uri: https://idp.example/jwks, cache_duration: 300, timeout: 2}
+//         # also: min_cache, max_cache, min_refetch_interval (whole seconds), ca_file, and
+//         # discovery: true (no uri: jwks_uri from <issuer>/.well-known/openid-configuration)
 //       clock_skew_seconds: 60
 //       cache_entries: 65536          # verified-token cache; 0 disables
 //       from_headers: [{name: Authorization, value_prefix: "Bearer "}]
@@ -38,12 +40,22 @@
 
 namespace jwtx::serve {
 
-// Mirrors the remote JWKS fetcher's options (engine/keys/remote_jwks.h, being written on another
-// branch); build_gateway() refuses it until that fetcher is merged.
+// The remote JWKS fetcher's options (engine/keys/remote_jwks.h: remote_jwks_options; the names
+// follow Envoy's jwt_authn where it has one). Seconds; the cache bounds and the refetch interval
+// are whole seconds. cache_duration is the lifetime when the response has no Cache-Control
+// max-age; a max-age is clamped to [min_cache, max_cache].
 struct remote_jwks_config {
-  std::string uri;
+  std::string uri;         // empty only with discovery
+  bool discovery = false;  // OpenID discovery from the provider's issuer (needs issuer, no uri)
   double cache_duration_seconds = 300;
   double timeout_seconds = 2;
+  double min_cache_seconds = 60;
+  double max_cache_seconds = 86400;
+  // Earliest refetch after the previous fetch's start when a token names an unknown kid.
+  double min_refetch_interval_seconds = 30;
+  std::string ca_file;  // PEM CA bundle; empty: the system trust store
+
+  bool operator==(const remote_jwks_config&) const = default;
 };
 
 struct provider_config {
@@ -84,11 +96,19 @@ std::optional<serve_config> parse_config(const std::string& yaml, std::string* w
 // Reads and parses |path| (the file name is part of *why on failure).
 std::optional<serve_config> load_config(const std::string& path, std::string* why);
 
+class key_sources;  // key_sources.h
+
 // Loads each provider's keys and builds its verifier (options checked by validate_options()), then
-// gateway::validate(). nullopt with *why naming the provider on failure. When c.revocation is set,
-// every verifier checks |revoked| (borrowed: it must outlive the returned verifiers) with the
-// configured staleness policy; without a set the revocation section is refused.
+// gateway::validate(). nullopt with *why naming the provider on failure.
+// A remote_jwks provider's fetcher is started (or taken over from a previous generation, see
+// key_sources.h) into |sources|, and its verifier reads the fetcher's key_store; with |sources|
+// null a remote_jwks provider is refused. |sources| must be empty on entry and must outlive
+// nothing: the verifiers keep their key stores, |sources| keeps them current.
+// When c.revocation is set, every verifier checks |revoked| (borrowed: it must outlive the
+// returned verifiers) with the configured staleness policy; without a set the revocation section
+// is refused.
 std::optional<gateway::gateway_config> build_gateway(const serve_config& c, std::string* why,
+                                                     key_sources* sources = nullptr,
                                                      const revocation_set* revoked = nullptr);
 
 }  // namespace jwtx::serve

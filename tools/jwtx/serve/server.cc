@@ -17,6 +17,7 @@
 #include <cstring>
 #include <ctime>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,7 @@
 #include "engine/runtime/batch_pipeline.h"
 #include "tools/jwtx/serve/config.h"
 #include "tools/jwtx/serve/connections.h"
+#include "tools/jwtx/serve/key_sources.h"
 #include "tools/jwtx/serve/revocation_service.h"
 #include "tools/jwtx/serve/serve_metrics.h"
 
@@ -37,12 +39,14 @@ namespace {
 struct state {
   gateway::gateway_config gateway;
   std::vector<std::unique_ptr<batch_pipeline>> pipelines;
-  std::vector<provider_series*> series;  // per provider (serve_metrics-owned)
+  std::vector<provider_series*> series;  // per provider (serve_metrics-owned), set by bind_metrics
+  key_sources keys;  // the remote providers' fetchers (destroyed first: they only feed stores)
 };
 
-// Points the providers' metrics at |s| (a reload re-points them; totals go on). The hook for
-// per-provider exporters such as a remote_jwks's export_metrics(metrics.registry(), name).
+// Points the providers' metrics at |s| when it starts serving (a reload re-points them; totals go
+// on) and registers the remote fetchers' series (remote_jwks::export_metrics).
 bool bind_metrics(const std::shared_ptr<state>& s, serve_metrics& metrics, std::string* why) {
+  s->series.clear();
   for (std::size_t i = 0; i < s->gateway.providers.size(); ++i) {
     const gateway::provider& p = s->gateway.providers[i];
     provider_series* series =
@@ -50,17 +54,36 @@ bool bind_metrics(const std::shared_ptr<state>& s, serve_metrics& metrics, std::
     if (!series) return false;
     s->series.push_back(series);
   }
-  return true;
+  return s->keys.export_metrics(metrics.registry(), why);
 }
 
+// Lets fetch threads wake the event loop (remote_jwks_options::on_fetch_done). Shared with every
+// fetcher's callback, so a fetcher outliving the loop's event finds it detached, not freed.
+struct loop_wakeup {
+  std::mutex mu;
+  event* ev = nullptr;  // null before the loop exists and after it is gone
+  void fire() {
+    std::lock_guard lock(mu);
+    if (ev) event_active(ev, EV_READ, 0);
+  }
+};
+
+// |reuse|: the generations whose unchanged remote fetchers the new state takes over (reload).
 std::shared_ptr<state> load_state(const server_options& o, revocation_service& revocation,
-                                  serve_metrics& metrics, std::string* why) {
-  auto config = load_config(o.config_path, why);
+                                  const std::shared_ptr<loop_wakeup>& wake,
+                                  std::vector<const key_sources*> reuse, std::string* why) {
+  std::optional<serve_config> config;
+  if (o.config_path.empty() && o.flags_config) {
+    config = o.flags_config;
+  } else {
+    config = load_config(o.config_path, why);
+  }
   if (!config) return nullptr;
   if (!revocation.configure(*config, why)) return nullptr;
-  auto gateway = build_gateway(*config, why, revocation.set());
-  if (!gateway) return nullptr;
   auto s = std::make_shared<state>();
+  s->keys = key_sources([wake] { wake->fire(); }, std::move(reuse));
+  auto gateway = build_gateway(*config, why, &s->keys, revocation.set());
+  if (!gateway) return nullptr;
   s->gateway = std::move(*gateway);
   for (const gateway::provider& p : s->gateway.providers) {
     pipeline_options po;
@@ -69,7 +92,6 @@ std::shared_ptr<state> load_state(const server_options& o, revocation_service& r
     if (!pipe) return nullptr;
     s->pipelines.push_back(std::move(pipe));
   }
-  if (!bind_metrics(s, metrics, why)) return nullptr;
   return s;
 }
 
@@ -119,12 +141,19 @@ struct pending {
   std::chrono::steady_clock::time_point start;
   event* wake = nullptr;
   gateway::verdict answer;
+  std::size_t index = 0;         // the provider's index in st
+  bool refreshed = false;        // parked once on an unknown kid already (never twice)
+  std::uint64_t fetches_at = 0;  // the provider's finished fetches when it was parked
 };
+
+// Requests parked on an unknown kid at once, across providers; more are answered at once (401).
+constexpr std::size_t kMaxParked = 1024;
 
 class server {
  public:
   explicit server(server_options o) : o_(std::move(o)) {}
   ~server() {
+    stop_key_events();
     if (drain_timer_) event_free(drain_timer_);
     if (http_) evhttp_free(http_);  // closes what is left: the tracker's close callbacks run
     connections_.reset();
@@ -134,8 +163,9 @@ class server {
 
   int run() {
     std::string why;
-    state_ = load_state(o_, revocation_, metrics_, &why);
+    state_ = load_state(o_, revocation_, wakeup_, {}, &why);
     if (!state_) return fail("config: " + why);
+    if (!bind_metrics(state_, metrics_, &why)) return fail("metrics: " + why);
     // After the first verifiers (they raise the list's retention to their leeway), before the
     // first request.
     if (!revocation_.start(kRevocationWaitSeconds, &why)) return fail("revocation: " + why);
@@ -144,6 +174,8 @@ class server {
     base_ = event_base_new();
     http_ = base_ ? evhttp_new(base_) : nullptr;
     if (!http_) return fail("libevent: cannot create the event loop");
+    if (!start_key_events()) return fail("libevent: cannot create the key events");
+    wait_for_first_keys();
     evhttp_set_max_headers_size(http_, static_cast<ev_ssize_t>(o_.max_header_bytes));
     evhttp_set_max_body_size(http_, static_cast<ev_ssize_t>(o_.max_body_bytes));
     evhttp_set_timeout(http_, o_.idle_timeout_seconds);
@@ -160,11 +192,14 @@ class server {
     add_signal(SIGHUP, &server::on_reload);
     std::fprintf(stderr, "jwtx serve: listening on %s\n", o_.listen.c_str());
     event_base_dispatch(base_);
+    stop_key_events();
+    reloading_.reset();
     state_.reset();  // closes the pipelines (every completion has run: in_flight_ is 0)
     return 0;
   }
 
   void finish(pending* p) {
+    if (park_for_refresh(p)) return;
     send(p->req, p->answer);
     log(*p, p->answer);
     observe(*p, p->answer);
@@ -259,16 +294,129 @@ class server {
   }
 
   static void on_reload(evutil_socket_t, short, void* self) {
+    static_cast<server*>(self)->reload();
+  }
+
+  // --- Keys: remote JWKS readiness, unknown-kid refetch, reload with fetchers -----------------
+
+  bool start_key_events() {
+    keys_event_ = event_new(base_, -1, 0, &server::on_keys_event, this);
+    reload_timer_ = evtimer_new(base_, &server::on_reload_timeout, this);
+    if (!keys_event_ || !reload_timer_) return false;
+    std::lock_guard lock(wakeup_->mu);
+    wakeup_->ev = keys_event_;
+    return true;
+  }
+
+  void stop_key_events() {
+    {
+      std::lock_guard lock(wakeup_->mu);
+      wakeup_->ev = nullptr;
+    }
+    if (keys_event_) event_free(keys_event_);
+    if (reload_timer_) event_free(reload_timer_);
+    keys_event_ = reload_timer_ = nullptr;
+  }
+
+  // At start, remote providers get up to their fetch timeout for the first key set; then the
+  // server serves anyway (their requests get 503 until the keys arrive, /readyz says so).
+  void wait_for_first_keys() {
+    const auto limit = state_->keys.max_fetch_timeout();
+    if (limit.count() == 0 || state_->keys.wait_ready(limit)) return;
+    std::fprintf(stderr,
+                 "jwtx serve: no keys yet for provider(s) %s after %lld ms; serving anyway "
+                 "(503 for them until the first fetch succeeds)\n",
+                 state_->keys.not_ready().c_str(), static_cast<long long>(limit.count()));
+  }
+
+  // A token of a remote provider named a kid its set lacks: the IdP may have rotated. Park the
+  // request until the refetch it asked for ends, then verify it once more (the verdict of the
+  // second run is final). Not parked (answered at once): a second miss, a local provider, a
+  // refetch dropped by min_refetch_interval, or kMaxParked requests already waiting.
+  bool park_for_refresh(pending* p) {
+    if (p->refreshed || p->answer.token_status != status::key_not_found ||
+        parked_.size() >= kMaxParked || draining_) {
+      return false;
+    }
+    key_sources& keys = p->st->keys;
+    const std::uint64_t before = keys.fetches(p->index);  // read first: a fetch ending now counts
+    if (!keys.request_refresh(p->index)) return false;
+    p->refreshed = true;
+    p->fetches_at = before;
+    parked_.push_back(p);
+    return true;
+  }
+
+  // A fetch ended (any provider): re-verify the requests whose provider fetched since they were
+  // parked, and swap in a reloaded state whose keys are now all loaded.
+  static void on_keys_event(evutil_socket_t, short, void* self) {
     auto* s = static_cast<server*>(self);
+    std::vector<pending*> again;
+    std::erase_if(s->parked_, [&](pending* p) {
+      if (p->st->keys.fetches(p->index) == p->fetches_at) return false;
+      again.push_back(p);
+      return true;
+    });
+    for (pending* p : again) s->resubmit(p);
+    if (s->reloading_ && s->reloading_->keys.all_ready()) s->swap_in_reloaded();
+  }
+
+  void resubmit(pending* p) {
+    p->answer = gateway::verdict{};
+    status s = p->st->pipelines[p->index]->submit(p->token, {&server::on_verified, p});
+    if (s != status::ok) {
+      p->answer = gateway::refusal_verdict(s);
+      finish(p);
+    }
+  }
+
+  // SIGHUP: load the config again. Unchanged remote providers keep their fetchers (no refetch);
+  // a state with a new remote provider is swapped in only once its keys are loaded, within two
+  // fetch timeouts and a second, else the reload is refused and the old state keeps serving. A
+  // second SIGHUP while one waits replaces it (and may take its fetchers over).
+  void reload() {
     std::string why;
-    auto fresh = load_state(s->o_, s->revocation_, s->metrics_, &why);
+    auto fresh = load_state(o_, revocation_, wakeup_,
+                            {&state_->keys, reloading_ ? &reloading_->keys : nullptr}, &why);
     if (!fresh) {
       std::fprintf(stderr, "jwtx serve: reload refused, the old config keeps serving: %s\n",
                    why.c_str());
       return;
     }
-    s->state_ = std::move(fresh);  // in-flight requests keep the old state alive until answered
-    std::fprintf(stderr, "jwtx serve: config reloaded\n");
+    reloading_ = std::move(fresh);  // replaces a reload still waiting for its keys
+    if (reloading_->keys.all_ready()) return swap_in_reloaded();
+    // Discovery, then the JWKS: two GETs, each bounded by the timeout; plus a second of slack.
+    const auto wait = 2 * reloading_->keys.max_fetch_timeout() + std::chrono::seconds(1);
+    const timeval tv{static_cast<time_t>(wait.count() / 1000),
+                     static_cast<suseconds_t>(wait.count() % 1000 * 1000)};
+    evtimer_add(reload_timer_, &tv);
+    std::fprintf(stderr, "jwtx serve: reload waits up to %lld ms for the keys of provider(s) %s\n",
+                 static_cast<long long>(wait.count()), reloading_->keys.not_ready().c_str());
+    on_keys_event(-1, 0, this);  // a fetch may have ended before the timer was set
+  }
+
+  void swap_in_reloaded() {
+    evtimer_del(reload_timer_);
+    std::string why;
+    if (!bind_metrics(reloading_, metrics_, &why)) {
+      std::fprintf(stderr, "jwtx serve: reload refused, the old config keeps serving: %s\n",
+                   why.c_str());
+      reloading_.reset();
+      return;
+    }
+    state_ = std::move(reloading_);  // in-flight requests keep the old state alive until answered
+    std::fprintf(stderr, "jwtx serve: config reloaded (%zu remote JWKS fetcher(s) kept)\n",
+                 state_->keys.reused());
+  }
+
+  static void on_reload_timeout(evutil_socket_t, short, void* self) {
+    auto* s = static_cast<server*>(self);
+    if (!s->reloading_) return;
+    std::fprintf(stderr,
+                 "jwtx serve: reload refused, the old config keeps serving: no keys for "
+                 "provider(s) %s in time\n",
+                 s->reloading_->keys.not_ready().c_str());
+    s->reloading_.reset();
   }
 
   static void on_wake(evutil_socket_t, short, void* arg) {
@@ -299,7 +447,9 @@ class server {
     if (path == "/healthz") return plain(req, 200, "ok\n");
     if (path == "/metrics") return send_metrics(req);
     if (path == "/readyz") {
-      return draining_ ? plain(req, 503, "draining\n") : plain(req, 200, "ready\n");
+      if (draining_) return plain(req, 503, "draining\n");
+      if (!state_->keys.all_ready()) return plain(req, 503, "keys not loaded\n");
+      return plain(req, 200, "ready\n");
     }
     auto start = std::chrono::steady_clock::now();
     headers_.clear();
@@ -328,6 +478,8 @@ class server {
     }
     const gateway::provider* prov = gateway::choose_provider(st.gateway, t.where, t.token, iss_);
     if (!prov) return answer_now(gateway::unknown_issuer_verdict(), nullptr, t.token);
+    std::size_t index = static_cast<std::size_t>(prov - st.gateway.providers.data());
+    if (!st.keys.ready(index)) return answer_now(keys_not_loaded_verdict(), prov, t.token);
     auto* p = new pending;
     p->srv = this;
     p->req = req;
@@ -338,8 +490,8 @@ class server {
     p->fp = fingerprint(t.token);
     p->start = start;
     p->wake = event_new(base_, -1, 0, &server::on_wake, p);
-    std::size_t index = static_cast<std::size_t>(prov - st.gateway.providers.data());
     p->series = st.series[index];
+    p->index = index;
     status s = p->wake ? st.pipelines[index]->submit(p->token, {&server::on_verified, p})
                        : status::internal_error;
     if (s != status::ok) {
@@ -421,6 +573,11 @@ class server {
   evhttp* http_ = nullptr;
   evhttp_bound_socket* bound_ = nullptr;
   std::vector<event*> signals_;
+  std::shared_ptr<loop_wakeup> wakeup_ = std::make_shared<loop_wakeup>();
+  event* keys_event_ = nullptr;                 // made active by fetch threads (wakeup_)
+  event* reload_timer_ = nullptr;               // bounds a reload's wait for new remote keys
+  std::shared_ptr<state> reloading_;            // a reloaded state waiting for its remote keys
+  std::vector<pending*> parked_;                // waiting for an unknown-kid refetch (loop thread)
   std::vector<gateway::header_field> headers_;  // reused per request (loop thread only)
   gateway::iss_scratch iss_;
   std::size_t in_flight_ = 0;
