@@ -21,7 +21,7 @@ import time
 import pytest
 
 from stack import (EchoUpstream, JwksServer, JwtxServe, Keys, Nginx, Redis, answers, b64,
-                   http_get, raw_exchange, wait_until)
+                   http_get, raw_exchange, time_wait_to, wait_until)
 
 CORP = "https://corp.example"
 ADMIN = "https://admin.example"
@@ -130,6 +130,15 @@ def test_valid_token_reaches_upstream_with_claim_headers(local, keys):
     assert seen["x-jwt-tenant"] == ["acme"]
     assert seen["x-jwt-scope"] == ["read write"]
     assert json.loads(body)["path"] == "/app"
+
+
+def test_nginx_keeps_its_connection_to_the_sidecar(local, keys):
+    """The recommended config (HEAD auth subrequests, upstream keepalive) reuses connections."""
+    token = keys.mint("k1", claims())
+    before = time_wait_to(local.serve.port)
+    for _ in range(20):
+        assert local.get(bearer(token))[0] == 200
+    assert time_wait_to(local.serve.port) - before <= 2
 
 
 def test_absent_claim_drops_the_forged_header(local, keys):
