@@ -65,8 +65,9 @@ def provider_yaml(name, iss, key_source, extra=""):
 
 class Stack:
     def __init__(self, tmp, name, config_yaml, upstream, needs=""):
-        self.started = time.monotonic()
         self.serve = JwtxServe(tmp, name, config_yaml, needs)
+        # Healthy: a remote provider's first JWKS fetch has started by now.
+        self.started = time.monotonic()
         try:
             self.nginx = Nginx(tmp, f"nginx_{name}", self.serve.port, upstream.port)
         except BaseException:
