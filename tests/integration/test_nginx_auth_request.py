@@ -5,9 +5,9 @@ feature still on another branch fails only its own tests:
   local    local_jwks, two providers (one requiring scope admin): the verdicts through nginx,
            claim headers, hostile requests, key rotation and a lost key file by SIGHUP reload.
   remote   remote_jwks over HTTPS (the test's own endpoint, self-signed, ca_file): rotation picked
-           up on first use, endpoint down -> last good keys.  [needs wt-remote's remote_jwks]
+           up on first use, endpoint down -> last good keys.  [needs_remote_jwks: wt-remote]
   revoke   `revocation: {redis: ...}` with a private redis-server and `jwtx revoke`.
-           [needs wt-metrics' revocation]
+           [needs_revocation: wt-metrics]
 Run: JWTX_CLI=build/jwtx /usr/bin/python3 -m pytest -q tests/integration (ctest: nginx_integration).
 """
 
@@ -273,6 +273,7 @@ def remote(tmp, keys, upstream):
     assert s.stop() == 0, s.serve.stderr()
 
 
+@pytest.mark.needs_remote_jwks
 def test_remote_rotation_is_picked_up_on_first_use(remote, keys):
     """[needs remote_jwks] A new kid at the endpoint: the very first request with it is a 200."""
     assert remote.get(bearer(keys.mint("k1", claims(iss=REMOTE))))[0] == 200
@@ -286,6 +287,7 @@ def test_remote_rotation_is_picked_up_on_first_use(remote, keys):
     assert remote.jwks.fetches == fetches + 1
 
 
+@pytest.mark.needs_remote_jwks
 def test_remote_endpoint_down_keeps_the_last_good_keys(remote, keys):
     """[needs remote_jwks] The endpoint is gone: the last good keys keep verifying new tokens
     (fresh jti: not answered from the verified-token cache)."""
@@ -325,6 +327,7 @@ def revoke_stack(tmp, keys, upstream):
         redis.stop()
 
 
+@pytest.mark.needs_revocation
 def test_revoked_jti_is_401(revoke_stack, keys):
     """[needs revocation] `jwtx revoke` -> the next requests with that jti are 401 revoked."""
     token = keys.mint("k1", claims())
