@@ -10,12 +10,14 @@ set -euo pipefail
 # python3-jwt and python3-cryptography for its bench (PyJWT) and the ssl test's certificate.
 # libcurl4-gnutls-dev: the remote JWKS fetcher (engine/keys/http_fetch.*; GnuTLS flavour, never the
 # OpenSSL one); openssl (the CLI only) makes the self-signed certificate of its HTTPS tests.
-# `jwtx serve`: libyaml-cpp-dev (its config) and libevent-dev (evhttp, linked without event_openssl).
+# `jwtx serve`: libyaml-cpp-dev (its config) and libevent-dev (evhttp, linked without event_openssl);
+# nginx (its auth_request integration test, tests/integration/) and wrk (bench/serve*_wrk.sh).
 packages=(cmake ninja-build g++ pkg-config android-libboringssl-dev libsimdjson-dev libcli11-dev
           libgtest-dev libbenchmark-dev redis-server libhiredis-dev libtbb-dev
           dpkg-dev debian-archive-keyring libssl-dev
           pybind11-dev python3-dev python3-setuptools python3-pip python3-venv python3-pytest python3-jwt
-          python3-cryptography libcurl4-gnutls-dev openssl libyaml-cpp-dev libevent-dev "$@")
+          python3-cryptography libcurl4-gnutls-dev openssl libyaml-cpp-dev libevent-dev
+          nginx wrk "$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
