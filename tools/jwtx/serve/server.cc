@@ -24,6 +24,7 @@
 #include "engine/fingerprint.h"
 #include "engine/gateway/auth_request.h"
 #include "engine/runtime/batch_pipeline.h"
+#include "tools/jwtx/serve/completion_queue.h"
 #include "tools/jwtx/serve/config.h"
 #include "tools/jwtx/serve/connections.h"
 #include "tools/jwtx/serve/key_sources.h"
@@ -128,8 +129,9 @@ constexpr std::chrono::milliseconds kDrainLinger{100};
 class server;
 
 // One auth request waiting for its pipeline. Owned by the loop thread except between submit() and
-// the completion's event_active(), after which the completion never touches it again.
-struct pending {
+// the completion's push onto the server's completion queue, after which the completion never
+// touches it again.
+struct pending : completion_node {
   server* srv = nullptr;
   evhttp_request* req = nullptr;
   std::shared_ptr<state> st;
@@ -139,12 +141,14 @@ struct pending {
   std::string path;
   fingerprint_text fp{};
   std::chrono::steady_clock::time_point start;
-  event* wake = nullptr;
   gateway::verdict answer;
   std::size_t index = 0;         // the provider's index in st
   bool refreshed = false;        // parked once on an unknown kid already (never twice)
   std::uint64_t fetches_at = 0;  // the provider's finished fetches when it was parked
 };
+
+// The access log is written when this much is buffered, or at the end of the callback.
+constexpr std::size_t kLogFlushBytes = 64 * 1024;
 
 // Requests parked on an unknown kid at once, across providers; more are answered at once (401).
 constexpr std::size_t kMaxParked = 1024;
@@ -154,6 +158,7 @@ class server {
   explicit server(server_options o) : o_(std::move(o)) {}
   ~server() {
     stop_key_events();
+    if (done_event_) event_free(done_event_);
     if (drain_timer_) event_free(drain_timer_);
     if (http_) evhttp_free(http_);  // closes what is left: the tracker's close callbacks run
     connections_.reset();
@@ -171,9 +176,17 @@ class server {
     if (!revocation_.start(kRevocationWaitSeconds, &why)) return fail("revocation: " + why);
     revocation_.export_metrics(metrics_.registry());
     if (evthread_use_pthreads() != 0) return fail("libevent: no thread support");
-    base_ = event_base_new();
+    // The changelist folds evhttp's per-request EV_READ/EV_WRITE flips into one epoll_ctl per
+    // descriptor and loop iteration (measured: ~10 % of the loop's CPU with the buffered log).
+    if (event_config* cfg = event_config_new()) {
+      event_config_set_flag(cfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+      base_ = event_base_new_with_config(cfg);
+      event_config_free(cfg);
+    }
     http_ = base_ ? evhttp_new(base_) : nullptr;
-    if (!http_) return fail("libevent: cannot create the event loop");
+    done_event_ = base_ ? event_new(base_, -1, 0, &server::on_done, this) : nullptr;
+    if (!http_ || !done_event_) return fail("libevent: cannot create the event loop");
+    log_buf_.reserve(kLogFlushBytes + 1024);
     if (!start_key_events()) return fail("libevent: cannot create the key events");
     wait_for_first_keys();
     evhttp_set_max_headers_size(http_, static_cast<ev_ssize_t>(o_.max_header_bytes));
@@ -192,6 +205,7 @@ class server {
     add_signal(SIGHUP, &server::on_reload);
     std::fprintf(stderr, "jwtx serve: listening on %s\n", o_.listen.c_str());
     event_base_dispatch(base_);
+    flush_log();
     stop_key_events();
     reloading_.reset();
     state_.reset();  // closes the pipelines (every completion has run: in_flight_ is 0)
@@ -203,7 +217,6 @@ class server {
     send(p->req, p->answer);
     log(*p, p->answer);
     observe(*p, p->answer);
-    event_free(p->wake);
     delete p;
     --in_flight_;
     metrics_.set_in_flight(static_cast<double>(in_flight_));
@@ -359,6 +372,7 @@ class server {
     });
     for (pending* p : again) s->resubmit(p);
     if (s->reloading_ && s->reloading_->keys.all_ready()) s->swap_in_reloaded();
+    s->flush_log();
   }
 
   void resubmit(pending* p) {
@@ -419,9 +433,15 @@ class server {
     s->reloading_.reset();
   }
 
-  static void on_wake(evutil_socket_t, short, void* arg) {
-    auto* p = static_cast<pending*>(arg);
-    p->srv->finish(p);
+  // Completions of a burst share one wake-up (completion_queue.h); their log lines one write.
+  static void on_done(evutil_socket_t, short, void* self) {
+    auto* s = static_cast<server*>(self);
+    for (completion_node* n = s->done_.take_all(); n;) {
+      completion_node* next = n->next;
+      s->finish(static_cast<pending*>(n));
+      n = next;
+    }
+    s->flush_log();
   }
 
   static void on_verified(void* ctx, std::uint64_t, const verify_result& r) noexcept {
@@ -432,11 +452,14 @@ class server {
       p->answer = gateway::verdict{};
       p->answer.token_status = status::internal_error;
     }
-    event_active(p->wake, EV_READ, 0);  // the loop owns |p| from here on
+    server* s = p->srv;
+    if (s->done_.push(p)) event_active(s->done_event_, EV_READ, 0);  // the loop owns |p| now
   }
 
   static void on_request(evhttp_request* req, void* self) {
-    static_cast<server*>(self)->handle(req);
+    auto* s = static_cast<server*>(self);
+    s->handle(req);
+    s->flush_log();
   }
 
   void handle(evhttp_request* req) {
@@ -489,14 +512,11 @@ class server {
     p->path = printable(path);
     p->fp = fingerprint(t.token);
     p->start = start;
-    p->wake = event_new(base_, -1, 0, &server::on_wake, p);
     p->series = st.series[index];
     p->index = index;
-    status s = p->wake ? st.pipelines[index]->submit(p->token, {&server::on_verified, p})
-                       : status::internal_error;
+    status s = st.pipelines[index]->submit(p->token, {&server::on_verified, p});
     if (s != status::ok) {
       gateway::verdict v = gateway::refusal_verdict(s);
-      if (p->wake) event_free(p->wake);
       delete p;
       return answer_now(v, prov, t.token);
     }
@@ -538,10 +558,10 @@ class server {
     for (const gateway::response_header& h : v.headers) {
       evhttp_add_header(out, h.name.c_str(), h.value.c_str());
     }
-    evhttp_add_header(out, "Content-Type", "text/plain");
     evhttp_add_header(out, "Cache-Control", "no-store");
-    const char* body = v.http_status == 200 ? "ok\n" : "denied\n";
-    evbuffer_add(evhttp_request_get_output_buffer(req), body, std::strlen(body));
+    // No body (Content-Length: 0): nginx keeps an auth subrequest's upstream connection alive only
+    // when the answer has none (with a body, every check opened a new connection: half the
+    // throughput); the status and headers are the whole answer.
     reply(req, v.http_status);
   }
 
@@ -556,13 +576,30 @@ class server {
     char when[32];
     std::strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
     bool has_fp = p.fp[0] != '\0';
-    std::fprintf(
-        stdout, "%s path=%s status=%d verdict=%s token=%.*s provider=%s reason=%s us=%lld\n", when,
+    char line[1024];
+    int n = std::snprintf(
+        line, sizeof(line),
+        "%s path=%s status=%d verdict=%s token=%.*s provider=%s reason=%s us=%lld\n", when,
         p.path.c_str(), v.http_status,
         v.token_status ? std::string(status_name(*v.token_status)).c_str() : "-", has_fp ? 16 : 1,
         has_fp ? p.fp.data() : "-", p.provider ? log_value(p.provider->name).c_str() : "-",
         log_value(v.reason).c_str(), static_cast<long long>(us));
+    if (n <= 0) return;
+    if (static_cast<std::size_t>(n) >= sizeof(line)) {  // cut, but still one line
+      n = sizeof(line) - 1;
+      line[n - 1] = '\n';
+    }
+    log_buf_.append(line, static_cast<std::size_t>(n));
+    if (log_buf_.size() >= kLogFlushBytes) flush_log();
+  }
+
+  // Lines are written at the end of each event callback that produced them (one request, or a
+  // burst of completions): before the answers reach their sockets, in one write for the burst.
+  void flush_log() {
+    if (log_buf_.empty()) return;
+    std::fwrite(log_buf_.data(), 1, log_buf_.size(), stdout);
     std::fflush(stdout);
+    log_buf_.clear();
   }
 
   server_options o_;
@@ -584,6 +621,9 @@ class server {
   bool draining_ = false;
   std::unique_ptr<connection_tracker> connections_;
   event* drain_timer_ = nullptr;
+  event* done_event_ = nullptr;  // made active by the completion that finds done_ empty
+  completion_queue done_;        // finished requests, pushed by pipeline workers
+  std::string log_buf_;          // access-log lines not written yet (flush_log)
   std::chrono::steady_clock::time_point drain_start_;
 };
 
