@@ -301,9 +301,9 @@ class JwtxServe(Process):
 
 
 # The nginx side of the integration, as a platform team would write it. Points worth copying:
-# - the auth subrequest is a HEAD: nginx keeps an upstream connection of a header-only subrequest
-#   (every auth_request) alive only when the answer has no body, and jwtx serve's answers to a GET
-#   carry a short one: with GET, nginx opens a new connection to the sidecar for every check;
+# - the auth subrequest is nginx's default GET: nginx keeps an upstream connection of an auth
+#   subrequest alive only when the answer has no body, and jwtx serve's answers have none (the
+#   keep-alive test below fails if one comes back);
 # - the auth subrequest forwards only what the sidecar reads (Authorization, Cookie): the client's
 #   other headers never count against the sidecar's --max-header-bytes, and no body is sent;
 # - every claim header is set from the sidecar's answer with proxy_set_header, which replaces any
@@ -344,7 +344,6 @@ http {{
     location = /_jwtx_auth {{
       internal;
       proxy_pass http://jwtx_auth/auth;
-      proxy_method HEAD;
       proxy_http_version 1.1;
       proxy_pass_request_body off;
       proxy_pass_request_headers off;
