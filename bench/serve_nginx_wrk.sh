@@ -12,6 +12,7 @@
 # c/b, d/b (the target: >= 0.70). Every process runs in a temp dir on free ports and is
 # stopped at the end (jwtx serve must exit 0 after SIGTERM). Bounded: 4 runs of SECONDS plus ~1 s.
 # Usage: nice -n 19 bench/serve_nginx_wrk.sh [build-dir] [seconds] [connections]
+# JWTX_SERVE_ARGS adds flags to `jwtx serve` (e.g. "--workers 1").
 # Environment: NGINX_WORKERS (default 1), WRK_THREADS (default 1).
 set -euo pipefail
 build=${1:-build}
@@ -60,7 +61,7 @@ proxy_port=$(free_port)
 app_port=$(free_port)
 
 # The access log goes to a file, as in production (its cost is part of the sidecar's).
-"$jwtx" serve --listen "127.0.0.1:$jwtx_port" --config "$dir/serve.yaml" \
+"$jwtx" serve --listen "127.0.0.1:$jwtx_port" --config "$dir/serve.yaml" ${JWTX_SERVE_ARGS:-} \
   >"$dir/jwtx.access.log" 2>"$dir/jwtx.err" &
 jwtx_pid=$!
 

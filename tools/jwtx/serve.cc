@@ -107,6 +107,10 @@ verb add_serve(CLI::App& app) {
                   "Seconds a connection may stay idle or slow before it is closed")
       ->capture_default_str()
       ->check(count_in(1, 3600));
+  cmd->add_option("--workers", o->workers,
+                  "Verification threads per provider pipeline (0: one per core)")
+      ->capture_default_str()
+      ->check(count_in(0, 128));
   cmd->add_option("--queue", o->queue_capacity, "Pipeline queue per provider (503 when full)")
       ->capture_default_str()
       ->check(count_in(1, 1 << 20));

@@ -89,6 +89,7 @@ std::shared_ptr<state> load_state(const server_options& o, revocation_service& r
   for (const gateway::provider& p : s->gateway.providers) {
     pipeline_options po;
     po.queue_capacity = o.queue_capacity;
+    po.concurrency = o.workers;
     auto pipe = batch_pipeline::create(p.verify, po, why);
     if (!pipe) return nullptr;
     s->pipelines.push_back(std::move(pipe));

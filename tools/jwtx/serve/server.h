@@ -41,6 +41,9 @@ struct server_options {
   std::size_t max_body_bytes = 4 * 1024;
   int idle_timeout_seconds = 30;
   std::size_t queue_capacity = 4096;  // per provider pipeline
+  // Verification threads of each provider's pipeline (pipeline_options::concurrency); 0 = one per
+  // core.
+  std::size_t workers = 0;
   // Open client connections at most; past it a new one is closed at once (connections.h).
   std::size_t max_connections = 10000;
   // SIGTERM: the longest the drain waits for idle clients to leave (verifications in flight are
