@@ -12,6 +12,6 @@ ASAN_OPTIONS=detect_leaks=1 build-asan/tests/jwtx_tests --gtest_brief=1
 ASAN_OPTIONS=detect_leaks=1 build-asan/bindings/c/tests/jwtx_c_tests
 cmake -S . -B build-tsan -G Ninja -DJWTX_SANITIZE=thread -DJWTX_BENCH=OFF -DJWTX_TOOLS=OFF \
   -DJWTX_WERROR=ON >/dev/null
-cmake --build build-tsan --target jwtx_tests
-TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/jwtx_tests --gtest_brief=1 \
-  --gtest_filter='Rotation*:Revocation*:Verifier/EveryAlgorithm.*:Robustness*:TokenCache*:VerifierCache*:RedisRevocation*:MpmcRing*:LatencyHistogram*:StatusCounters*:BatchPipeline*'
+cmake --build build-tsan --target jwtx_thread_tests
+TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/jwtx_thread_tests --gtest_brief=1 \
+  --gtest_filter='Rotation*:Revocation*:Verifier/EveryAlgorithm.*:Robustness*:TokenCache*:VerifierCache*:RedisRevocation*:MpmcRing*:LatencyHistogram*:StatusCounters*:BatchPipeline*:Metrics*:RemoteJwks*'
