@@ -24,7 +24,9 @@ mkdir -p "$build"
 (
   flock 9
   if [[ ! -f $build/build.ninja ]]; then
+    # -O1 -g1: libFuzzer's usual optimisation; instrumented code compiles twice as fast as -O2 -g.
     cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+      "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1 -DNDEBUG" \
       -DCMAKE_CXX_COMPILER="$cxx" -DJWTX_FUZZ=ON -DJWTX_SANITIZE=address,undefined \
       -DJWTX_TESTS=OFF -DJWTX_BENCH=OFF -DJWTX_TOOLS=OFF
   fi
