@@ -12,12 +12,14 @@ set -euo pipefail
 # OpenSSL one); openssl (the CLI only) makes the self-signed certificate of its HTTPS tests.
 # `jwtx serve`: libyaml-cpp-dev (its config) and libevent-dev (evhttp, linked without event_openssl);
 # nginx (its auth_request integration test, tests/integration/) and wrk (bench/serve*_wrk.sh).
+# chromium: the capacity plots (tools/jwtx/bench/plot.*) are rendered headless in a test
+# (tests/plot/render_test.py) to check the picture is not blank and its labels are drawn.
 packages=(cmake ninja-build g++ pkg-config android-libboringssl-dev libsimdjson-dev libcli11-dev
           libgtest-dev libbenchmark-dev redis-server libhiredis-dev libtbb-dev
           dpkg-dev debian-archive-keyring libssl-dev
           pybind11-dev python3-dev python3-setuptools python3-pip python3-venv python3-pytest python3-jwt
           python3-cryptography libcurl4-gnutls-dev openssl libyaml-cpp-dev libevent-dev
-          nginx wrk "$@")
+          nginx wrk chromium "$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
