@@ -13,7 +13,8 @@ import xml.etree.ElementTree as ET
 
 SVG = "{http://www.w3.org/2000/svg}"
 REPORTS = ["typical", "empty", "single", "nan", "hostile", "extreme"]
-AXIS_LABELS = {"workers", "throughput (tokens/s)", "offered load (tokens/s)", "latency (ms, log scale)"}
+AXIS_LABELS = {"workers", "throughput (tokens/s)", "offered load (tokens/s)",
+               "latency (ms, log scale)"}
 
 
 def main() -> int:
@@ -35,12 +36,14 @@ def main() -> int:
                 if svg is None or svg.tag != f"{SVG}svg":
                     failures.append(f"{path.name}: no <svg> element")
                     continue
-                labels = {t.text for t in svg.iter(f"{SVG}text") if t.get("class") == "axis-label"}
+                labels = {t.text for t in svg.iter(f"{SVG}text")
+                          if t.get("class") == "axis-label"}
                 if labels != AXIS_LABELS:
                     failures.append(f"{path.name}: axis labels {sorted(labels)}")
     for f in failures:
         print("FAIL", f)
-    print(f"{len(REPORTS) * 2 - len(failures)}/{len(REPORTS) * 2} documents well-formed with axis labels")
+    total = len(REPORTS) * 2
+    print(f"{total - len(failures)}/{total} documents well-formed with axis labels")
     return 1 if failures else 0
 
 
