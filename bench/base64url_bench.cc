@@ -79,4 +79,6 @@ BENCHMARK_CAPTURE(BM_encode, avx512, kernel::avx512)->Apply(sizes);
 
 }  // namespace
 
+#ifndef JWTX_MICRO_SUITE  // jwtx_micro_bench has one main (bench/micro_suite.cc)
 BENCHMARK_MAIN();
+#endif

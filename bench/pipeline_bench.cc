@@ -37,6 +37,7 @@
 
 #include "bench/bench_options.h"
 #include "bench/benchmark_init.h"
+#include "bench/micro_suite.h"
 #include "bench/pipeline_load.h"
 #include "engine/jws/algorithm.h"
 #include "engine/keys/key_set.h"
@@ -292,7 +293,8 @@ void ratio_line(const char* what, std::optional<double> num, std::optional<doubl
               target, r >= target ? "ok" : "MISS");
 }
 
-void print_summary(const bench_env& env, const recording_reporter& rep) {
+// Unused in jwtx_micro_bench (its output is the JSON).
+[[maybe_unused]] void print_summary(const bench_env& env, const recording_reporter& rep) {
   std::printf("\nsummary (items/s, best run of each benchmark in this process)\n");
   for (const alg_tokens& a : env.algs) {
     const std::string alg(jwtx::algorithm_name(a.alg));
@@ -354,16 +356,22 @@ void print_summary(const bench_env& env, const recording_reporter& rep) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  if (!jwtx::bench::initialize_benchmark(argc, argv, 0.5)) return 1;
-
-  static bench_env env;
-  if (!make_env(env)) return 2;
+bool jwtx::bench::register_pipeline_benchmarks() {
+  static bench_env env;  // the registered benchmarks point into it until exit
+  if (!make_env(env)) return false;
   g_env = &env;
   register_all(env);
+  return true;
+}
+
+#ifndef JWTX_MICRO_SUITE  // jwtx_micro_bench has one main (bench/micro_suite.cc)
+int main(int argc, char** argv) {
+  if (!jwtx::bench::initialize_benchmark(argc, argv, 0.5)) return 1;
+  if (!jwtx::bench::register_pipeline_benchmarks()) return 2;
   recording_reporter rep;
   benchmark::RunSpecifiedBenchmarks(&rep);
-  print_summary(env, rep);
+  print_summary(*g_env, rep);
   benchmark::Shutdown();
   return 0;
 }
+#endif

@@ -158,4 +158,6 @@ BENCHMARK(BM_CacheMiss);
 
 }  // namespace
 
+#ifndef JWTX_MICRO_SUITE  // jwtx_micro_bench has one main (bench/micro_suite.cc)
 BENCHMARK_MAIN();
+#endif

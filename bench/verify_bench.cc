@@ -50,6 +50,7 @@
 
 #include "bench/bench_options.h"
 #include "bench/benchmark_init.h"
+#include "bench/micro_suite.h"
 #include "engine/jws/algorithm.h"
 #include "engine/jws/base64url/base64url.h"
 #include "engine/jws/claims.h"
@@ -551,7 +552,8 @@ std::string cell(std::optional<double> v, const char* fmt = "%.0f") {
   return buf;
 }
 
-void print_summary(const bench_env& env, const recording_reporter& rep) {
+// Unused in jwtx_micro_bench (its output is the JSON).
+[[maybe_unused]] void print_summary(const bench_env& env, const recording_reporter& rep) {
   std::printf(
       "\nsummary (CPU ns per token, best run; ratio = ceiling_ns / jwtx_ns = fraction of the "
       "ceiling's throughput jwtx reaches)\n");
@@ -609,18 +611,29 @@ void print_summary(const bench_env& env, const recording_reporter& rep) {
       "copy, key_store snapshot, clock call, buffer bookkeeping)\n");
 }
 
+// One per process: the registered benchmarks point into it until exit.
+bench_env& shared_env() {
+  static bench_env env;
+  return env;
+}
+
 }  // namespace
 
+bool jwtx::bench::register_verify_benchmarks() {
+  if (!make_env(shared_env())) return false;
+  register_all(shared_env());
+  return true;
+}
+
+#ifndef JWTX_MICRO_SUITE  // jwtx_micro_bench has one main (bench/micro_suite.cc)
 int main(int argc, char** argv) {
   if (!jwtx::bench::initialize_benchmark(argc, argv, kDefaultMinTime)) return 2;
-
-  bench_env env;
-  if (!make_env(env)) return 2;
-  register_all(env);
+  if (!jwtx::bench::register_verify_benchmarks()) return 2;
 
   recording_reporter reporter;
   const std::size_t ran = benchmark::RunSpecifiedBenchmarks(&reporter);
-  if (ran > 0) print_summary(env, reporter);
+  if (ran > 0) print_summary(shared_env(), reporter);
   benchmark::Shutdown();
   return 0;
 }
+#endif

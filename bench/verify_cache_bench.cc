@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "bench/bench_options.h"
+#include "bench/micro_suite.h"
 #include "engine/keys/key_set.h"
 #include "engine/revocation/revocation.h"
 #include "engine/signer.h"
@@ -178,6 +179,9 @@ void register_sweeps() {
 
 }  // namespace
 
+void jwtx::bench::register_verify_cache_benchmarks() { register_sweeps(); }
+
+#ifndef JWTX_MICRO_SUITE  // jwtx_micro_bench has one main (bench/micro_suite.cc)
 int main(int argc, char** argv) {
   register_sweeps();
   benchmark::Initialize(&argc, argv);
@@ -186,3 +190,4 @@ int main(int argc, char** argv) {
   benchmark::Shutdown();
   return 0;
 }
+#endif
