@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <regex>
 #include <string>
 #include <vector>
@@ -110,6 +111,51 @@ TEST(Plot, HigherRatePlotsFurtherRightAndHigher) {
     EXPECT_DOUBLE_EQ(p99[i].first, p50[i].first);
     EXPECT_LT(p99[i].second, p50[i].second);
   }
+}
+
+// The "x,y x,y ..." points of the polyline of series |name|.
+std::vector<std::pair<double, double>> line_points(const std::string& svg,
+                                                   const std::string& name) {
+  std::vector<std::pair<double, double>> out;
+  std::smatch m;
+  const std::regex line_re("<polyline class=\"line series-" + name + "\"[^>]* points=\"([^\"]*)\"");
+  if (!std::regex_search(svg, m, line_re)) return out;
+  const std::string points = m[1];
+  const std::regex pair_re("([-0-9.]+),([-0-9.]+)");
+  for (std::sregex_iterator it(points.begin(), points.end(), pair_re), end; it != end; ++it)
+    out.emplace_back(std::stod((*it)[1]), std::stod((*it)[2]));
+  return out;
+}
+
+TEST(Plot, ReferenceLinesScaleTheOneWorkerPointAndTheCeiling) {
+  const std::string svg = render_svg(typical_report());
+  const auto measured = markers(svg, "measured");
+  const auto ideal = line_points(svg, "ideal");
+  const auto ceiling = line_points(svg, "ceiling");
+  ASSERT_EQ(measured.size(), 4u);
+  ASSERT_EQ(ideal.size(), 2u);
+  ASSERT_EQ(ceiling.size(), 2u);
+  // Pixels per token/s from the origin (y = bottom) and the 1-worker point (21000 tokens/s).
+  const double bottom = ideal[0].second, per_rps = (bottom - measured[0].second) / 21000;
+  EXPECT_DOUBLE_EQ(ideal[1].first, measured[3].first);  // both end at 4 workers
+  EXPECT_NEAR(bottom - ideal[1].second, 4 * 21000 * per_rps, 0.2);
+  EXPECT_NEAR(bottom - ceiling[1].second, 4 * 25000 * per_rps, 0.2);
+  EXPECT_NEAR(bottom - measured[3].second, 70000 * per_rps, 0.2);
+}
+
+TEST(Plot, TargetLineSitsAtItsLatency) {
+  const std::string svg = render_svg(typical_report());
+  const std::regex re("<line class=\"marker series-target\"[^>]* y1=\"([-0-9.]+)\"");
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(svg, m, re));
+  const double target_y = std::stod(m[1]);
+  const auto p99 = markers(svg, "p99");  // 0.4, 0.6, 1.5, 9, 150 ms
+  ASSERT_EQ(p99.size(), 5u);
+  EXPECT_LT(target_y, p99[2].second);  // 2 ms is above 1.5 ms
+  EXPECT_GT(target_y, p99[3].second);  // and below 9 ms
+  // Log scale: 0.4 -> 0.6 ms spans log10(1.5) of a decade, 1.5 -> 9 ms log10(6).
+  const double per_decade = (p99[0].second - p99[1].second) / std::log10(1.5);
+  EXPECT_NEAR(p99[2].second - p99[3].second, per_decade * std::log10(6), 0.5);
 }
 
 TEST(Plot, SaturatedPointsAreRinged) {

@@ -317,21 +317,20 @@ void draw_throughput(std::string& svg, const report& r) {
   measured.points = drawable(std::move(measured.points), false);
   if (measured.points.empty()) return draw_no_data(svg, p, "no data (no closed-loop points)");
 
-  // Ideal linear scaling from the fewest-workers point (the 1-worker point when there is one), and
-  // the ceiling from the same worker count.
+  // Ideal linear scaling through the fewest-workers point (the 1-worker point when there is one),
+  // and the ceiling, both as rays from the origin (so they show with a single measured point too).
   const xy base = measured.points.front();
   const double max_workers = measured.points.back().x;
   std::vector<series> lines;
   lines.push_back(std::move(measured));
   if (base.x > 0) {
     lines.push_back({"ideal", "ideal linear scaling", "#7f7f7f", "6 4", false,
-                     drawable({base, {max_workers, base.y / base.x * max_workers}}, false)});
+                     drawable({{0, 0}, {max_workers, base.y / base.x * max_workers}}, false)});
   }
   const double ceiling = r.ceiling.rps_per_core;
   if (plottable(ceiling) && ceiling > 0) {
-    lines.push_back(
-        {"ceiling", "BoringSSL ceiling \u00d7 workers", "#d62728", "2 3", false,
-         drawable({{base.x, ceiling * base.x}, {max_workers, ceiling * max_workers}}, false)});
+    lines.push_back({"ceiling", "BoringSSL ceiling \u00d7 workers", "#d62728", "2 3", false,
+                     drawable({{0, 0}, {max_workers, ceiling * max_workers}}, false)});
   }
   double max_y = 0;
   for (const series& s : lines)
