@@ -447,7 +447,7 @@ std::string html_document(const report& r) {
   html += "<title>" + escaped(title_of(r)) + "</title>\n";
   html +=
       "<style>body{font-family:'DejaVu Sans',Arial,sans-serif;margin:16px;color:#222}"
-      "p{margin:4px 0}h1{font-size:20px}</style>\n</head>\n<body>\n";
+      "p{margin:4px 0;overflow-wrap:anywhere}h1{font-size:20px}</style>\n</head>\n<body>\n";
   html += "<h1>" + escaped(title_of(r)) + "</h1>\n";
   html += "<p class=\"machine\">Machine: " + escaped(m.cpu_model) + ", " +
           std::to_string(m.logical_cores) + " logical cores, base64url kernel " +
