@@ -6,9 +6,10 @@ Usage: compare_runs.py BASE.json NEW.json [--threshold PERCENT] [--fail-on-regre
 Per benchmark (matched by name) it prints NEW/BASE of real_time per iteration, converted to
 nanoseconds so a change of time unit does not matter: above 1 is slower. When a run has
 repetitions the median is used (Google Benchmark's "median" aggregate when present, else the
-median of the repetitions). A ratio above 1 + PERCENT/100 is flagged REGRESSION, below
-1 / (1 + PERCENT/100) "faster". Benchmarks only in one run, or that reported an error, are listed
-and not compared. Absolute times are shown for orientation only: compare runs from the same
+median of the repetitions), and with repetitions in both runs the larger coefficient of
+variation ("cv max") shows the within-run noise. A ratio above 1 + PERCENT/100 is flagged
+REGRESSION, below 1 / (1 + PERCENT/100) "faster". Benchmarks only in one run, or that reported
+an error, are listed and not compared. Absolute times are shown for orientation only: compare runs from the same
 machine, and judge the ratios against the noise (two runs of the same build).
 
 Exit status: 0 (also with regressions, unless --fail-on-regression), 1 regressions found with
@@ -28,7 +29,8 @@ class BadInput(Exception):
 
 
 def load_run(path):
-    """{name: real time per iteration in ns (median over repetitions)}, {name: error}, context."""
+    """Per run: {name: real time per iteration in ns (median over repetitions)},
+    {name: error message}, {name: coefficient of variation over repetitions}, context."""
     try:
         with open(path, encoding="utf-8") as f:
             doc = json.load(f)
@@ -36,13 +38,21 @@ def load_run(path):
         raise BadInput(f"{path}: cannot read a benchmark JSON file: {e}") from e
     if not isinstance(doc, dict) or not isinstance(doc.get("benchmarks"), list):
         raise BadInput(f"{path}: no \"benchmarks\" list (not Google Benchmark JSON output)")
-    samples, medians, errors = {}, {}, {}
+    samples, medians, errors, cvs = {}, {}, {}, {}
     for b in doc["benchmarks"]:
         if not isinstance(b, dict) or "name" not in b:
             raise BadInput(f"{path}: a benchmark entry without a name")
         name = b.get("run_name", b["name"])
         if b.get("error_occurred"):
             errors[name] = b.get("error_message", "error")
+            continue
+        aggregate = b.get("aggregate_name") if b.get("run_type") == "aggregate" else None
+        if aggregate == "cv":  # stddev / mean over the repetitions, a plain fraction
+            cv = float(b.get("real_time", math.nan))
+            if math.isfinite(cv) and cv >= 0:
+                cvs[name] = cv
+            continue
+        if aggregate not in (None, "median"):
             continue
         try:
             ns = float(b["real_time"]) * NS_PER_UNIT[b.get("time_unit", "ns")]
@@ -51,16 +61,15 @@ def load_run(path):
         if not math.isfinite(ns) or ns <= 0:
             raise BadInput(f"{path}: {b['name']}: real_time {b['real_time']} "
                            "is not a positive time")
-        if b.get("run_type") == "aggregate":
-            if b.get("aggregate_name") == "median":
-                medians[name] = ns
+        if aggregate == "median":
+            medians[name] = ns
         else:
             samples.setdefault(name, []).append(ns)
     times = {name: statistics.median(values) for name, values in samples.items()}
     times.update(medians)
     for name in errors:
         times.pop(name, None)
-    return times, errors, doc.get("context", {})
+    return times, errors, cvs, doc.get("context", {})
 
 
 def human(ns):
@@ -93,8 +102,8 @@ def main(argv):
                         help="exit 1 when any benchmark regressed beyond the threshold")
     args = parser.parse_args(argv)
     try:
-        base, base_errors, base_context = load_run(args.base)
-        new, new_errors, new_context = load_run(args.new)
+        base, base_errors, base_cv, base_context = load_run(args.base)
+        new, new_errors, new_cv, new_context = load_run(args.new)
     except BadInput as e:
         print(f"compare_runs: {e}", file=sys.stderr)
         return 2
@@ -107,7 +116,11 @@ def main(argv):
 
     limit = 1 + args.threshold / 100
     width = min(max(len(n) for n in common), 70)
-    print(f"{'benchmark':<{width}}  {'base':>10}  {'new':>10}  new/base")
+    # The larger within-run spread (stddev/mean over repetitions) of the two, when both have it:
+    # a ratio inside it is not a finding. Load that changes between runs is not in it.
+    spread = {n: max(base_cv[n], new_cv[n]) for n in common if n in base_cv and n in new_cv}
+    cv_header = "  cv max" if spread else ""
+    print(f"{'benchmark':<{width}}  {'base':>10}  {'new':>10}  new/base{cv_header}")
     regressions, ratios = [], []
     for name in common:
         ratio = new[name] / base[name]
@@ -116,7 +129,10 @@ def main(argv):
         if flag == "REGRESSION":
             regressions.append(name)
         times = f"{human(base[name]):>10}  {human(new[name]):>10}"
-        print(f"{name:<{width}}  {times}  {ratio:8.3f}  {flag}".rstrip())
+        cv = ""
+        if spread:
+            cv = f"  {spread[name] * 100:5.1f} %" if name in spread else "       -"
+        print(f"{name:<{width}}  {times}  {ratio:8.3f}{cv}  {flag}".rstrip())
 
     only_base = [n for n in base if n not in new and n not in new_errors]
     only_new = [n for n in new if n not in base and n not in base_errors]
@@ -126,9 +142,9 @@ def main(argv):
         if names:
             print(f"{label} ({len(names)}, not compared): {', '.join(names)}")
     geomean = math.exp(sum(math.log(r) for r in ratios) / len(ratios))
-    spread = sorted(ratios)
+    ordered = sorted(ratios)
     print(f"{len(common)} compared (real time per iteration, new/base; medians over repetitions): "
-          f"geometric mean {geomean:.3f}, min {spread[0]:.3f}, max {spread[-1]:.3f}; "
+          f"geometric mean {geomean:.3f}, min {ordered[0]:.3f}, max {ordered[-1]:.3f}; "
           f"{len(regressions)} slower by more than {args.threshold:g} %")
     return 1 if regressions and args.fail_on_regression else 0
 

@@ -26,8 +26,9 @@ def expect(condition, what):
 
 
 def row(stdout, name):
-    """(ratio, flag) printed for |name|."""
-    m = re.search(rf"^{re.escape(name)}\s+\S+ \S+\s+\S+ \S+\s+([0-9.]+)\s*(\S*)$", stdout, re.M)
+    """(ratio, flag) printed for |name| (the cv column, when there is one, skipped)."""
+    m = re.search(rf"^{re.escape(name)}\s+\S+ \S+\s+\S+ \S+\s+([0-9.]+)(?:\s+(?:[0-9.]+ %|-))?"
+                  rf"\s*(\S*)$", stdout, re.M)
     return (float(m.group(1)), m.group(2)) if m else None
 
 
@@ -41,6 +42,9 @@ def main():
     expect(row(out, "BM_C") == (0.818, "faster"), f"BM_C: {row(out, 'BM_C')}")
     # The median aggregate, not the mean or the raw repetitions.
     expect(row(out, "BM_D") == (1.0, ""), f"BM_D: {row(out, 'BM_D')}")
+    # The within-run spread: the larger cv of the two runs (0 and 5 %), "-" without repetitions.
+    expect(re.search(r"^BM_D\s.*1\.000\s+5\.0 %$", out, re.M), "BM_D's cv column:\n" + out)
+    expect(re.search(r"^BM_A\s.*1\.050\s+-$", out, re.M), "BM_A's empty cv column:\n" + out)
     expect(row(out, "BM_Err") is None, "an errored benchmark must not be compared")
     expect("only in base (1, not compared): BM_Gone" in out, "BM_Gone not reported")
     expect("only in new (1, not compared): BM_New" in out, "BM_New not reported")
