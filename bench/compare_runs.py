@@ -8,7 +8,8 @@ nanoseconds so a change of time unit does not matter: above 1 is slower. When a 
 repetitions the median is used (Google Benchmark's "median" aggregate when present, else the
 median of the repetitions), and with repetitions in both runs the larger coefficient of
 variation ("cv max") shows the within-run noise. A ratio above 1 + PERCENT/100 is flagged
-REGRESSION, below 1 / (1 + PERCENT/100) "faster". Benchmarks only in one run, or that reported
+REGRESSION, below 1 / (1 + PERCENT/100) "faster"; with a "?" (and not counted as a regression)
+when the change is within twice cv max. Benchmarks only in one run, or that reported
 an error, are listed and not compared. Absolute times are shown for orientation only: compare runs from the same
 machine, and judge the ratios against the noise (two runs of the same build).
 
@@ -116,17 +117,22 @@ def main(argv):
 
     limit = 1 + args.threshold / 100
     width = min(max(len(n) for n in common), 70)
-    # The larger within-run spread (stddev/mean over repetitions) of the two, when both have it:
-    # a ratio inside it is not a finding. Load that changes between runs is not in it.
+    # The larger within-run spread (stddev/mean over repetitions) of the two, when both have it. A
+    # change beyond the threshold but within twice that spread is marked with "?" and not counted:
+    # the runs cannot tell it from noise. (Load that changes between runs is not in the spread.)
     spread = {n: max(base_cv[n], new_cv[n]) for n in common if n in base_cv and n in new_cv}
     cv_header = "  cv max" if spread else ""
     print(f"{'benchmark':<{width}}  {'base':>10}  {'new':>10}  new/base{cv_header}")
-    regressions, ratios = [], []
+    regressions, within_noise, ratios = [], [], []
     for name in common:
         ratio = new[name] / base[name]
         ratios.append(ratio)
         flag = "REGRESSION" if ratio > limit else "faster" if ratio < 1 / limit else ""
-        if flag == "REGRESSION":
+        if flag and name in spread and abs(math.log(ratio)) <= math.log1p(2 * spread[name]):
+            flag += "?"
+            if ratio > 1:
+                within_noise.append(name)
+        elif flag == "REGRESSION":
             regressions.append(name)
         times = f"{human(base[name]):>10}  {human(new[name]):>10}"
         cv = ""
@@ -145,7 +151,8 @@ def main(argv):
     ordered = sorted(ratios)
     print(f"{len(common)} compared (real time per iteration, new/base; medians over repetitions): "
           f"geometric mean {geomean:.3f}, min {ordered[0]:.3f}, max {ordered[-1]:.3f}; "
-          f"{len(regressions)} slower by more than {args.threshold:g} %")
+          f"{len(regressions)} slower by more than {args.threshold:g} %"
+          + (f" (and {len(within_noise)} more within twice their cv)" if within_noise else ""))
     return 1 if regressions and args.fail_on_regression else 0
 
 

@@ -45,11 +45,14 @@ def main():
     # The within-run spread: the larger cv of the two runs (0 and 5 %), "-" without repetitions.
     expect(re.search(r"^BM_D\s.*1\.000\s+5\.0 %$", out, re.M), "BM_D's cv column:\n" + out)
     expect(re.search(r"^BM_A\s.*1\.050\s+-$", out, re.M), "BM_A's empty cv column:\n" + out)
+    # 12 % slower, but within twice the larger cv (10 %): marked, not counted.
+    expect(row(out, "BM_E") == (1.12, "REGRESSION?"), f"BM_E: {row(out, 'BM_E')}")
     expect(row(out, "BM_Err") is None, "an errored benchmark must not be compared")
     expect("only in base (1, not compared): BM_Gone" in out, "BM_Gone not reported")
     expect("only in new (1, not compared): BM_New" in out, "BM_New not reported")
     expect("error in new (1, not compared): BM_Err" in out, "BM_Err not reported")
-    expect("4 compared" in out and "1 slower by more than 10 %" in out, "summary line:\n" + out)
+    expect("5 compared" in out and "1 slower by more than 10 % (and 1 more within twice their cv)"
+           in out, "summary line:\n" + out)
     expect("host_name=base-host" in out and "host_name=new-host" in out, "run contexts not shown")
 
     code, out, _ = run(BASE, NEW, "--fail-on-regression")
