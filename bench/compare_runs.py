@@ -9,9 +9,9 @@ repetitions the median is used (Google Benchmark's "median" aggregate when prese
 median of the repetitions), and with repetitions in both runs the larger coefficient of
 variation ("cv max") shows the within-run noise. A ratio above 1 + PERCENT/100 is flagged
 REGRESSION, below 1 / (1 + PERCENT/100) "faster"; with a "?" (and not counted as a regression)
-when the change is within twice cv max. Benchmarks only in one run, or that reported
-an error, are listed and not compared. Absolute times are shown for orientation only: compare runs from the same
-machine, and judge the ratios against the noise (two runs of the same build).
+when the change is within twice cv max. Benchmarks only in one run, or that reported an error,
+are listed and not compared. Absolute times are shown for orientation only: compare runs from the
+same machine, and judge the ratios against the noise (two runs of the same build).
 
 Exit status: 0 (also with regressions, unless --fail-on-regression), 1 regressions found with
 --fail-on-regression, 2 bad usage or an unreadable / invalid file, or no benchmark in common.
