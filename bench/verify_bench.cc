@@ -13,6 +13,9 @@
 //                              segments into padded buffers), Parse (header + claims JSON with
 //                              reused parsers, read_header, read_claims), KeySelect (find(kid) +
 //                              compatible_with), Crypto (verify_signature), Policy (check_policy).
+//   BM_Parse/claims_bytes:<N>  BM_Stage_Parse's work (the HS256 header + claims) for claims of
+//                              about N = 200, 1024, 4096 bytes (the payload above, cut down or
+//                              grown by a "groups" array): JSON parse cost against claim size.
 //   BM_Ceiling/<alg>[/variant] the BoringSSL primitive with the key prepared outside the loop.
 //                              HS*: "oneshot" (HMAC() with the key bytes) and "ctx_copy" (a
 //                              precomputed HMAC_CTX copied per token, what jwtx does); RS*: digest
@@ -46,6 +49,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "bench/bench_options.h"
@@ -137,6 +141,17 @@ std::string payload_json() {
          "\"roles\":[\"viewer\",\"editor\",\"billing-admin\"],\"tenant_id\":\"tenant-0042\"}";
 }
 
+// Claims of about |bytes| bytes (never less than iss, sub, aud, exp, iat): the registered claims
+// and a "groups" array of short strings, the usual way claims grow.
+std::string payload_json_of_size(std::size_t bytes) {
+  std::string s = "{\"iss\":\"" + std::string(kIssuer) + "\",\"sub\":\"user-00421337\",\"aud\":\"" +
+                  std::string(kAudience) + "\",\"exp\":" + std::to_string(kNow + 900) +
+                  ",\"iat\":" + std::to_string(kNow - 60) + ",\"groups\":[";
+  for (int i = 0; s.size() + 18 <= bytes; ++i)
+    s += std::string(i ? "," : "") + "\"group-" + std::to_string(100000 + i) + "\"";
+  return s + "]}";
+}
+
 // A byte buffer followed by simdjson's padding (zeroed), like the verifier's decode buffers.
 struct padded {
   std::vector<std::uint8_t> bytes;
@@ -166,6 +181,8 @@ struct bench_env {
   std::shared_ptr<const jwtx::key_set> hmac_keys, pub_keys;
   std::unique_ptr<jwtx::verifier> hmac_verifier, pub_verifier;
   std::vector<std::unique_ptr<alg_case>> cases;  // indexed like kAlgorithms
+  // BM_Parse/claims_bytes:N: only header and payload are set.
+  std::vector<std::pair<std::size_t, std::unique_ptr<alg_case>>> parse_cases;
 };
 
 jwtx::verifier_options bench_options() {
@@ -235,6 +252,12 @@ bool make_env(bench_env& env) {
         return fail("HMAC_Init_ex", name);
     }
     env.cases.push_back(std::move(c));
+  }
+  for (const std::size_t bytes : {200, 1024, 4096}) {
+    auto c = std::make_unique<alg_case>();
+    c->header = env.cases.front()->header;
+    c->payload = payload_json_of_size(bytes);
+    env.parse_cases.emplace_back(bytes, std::move(c));
   }
   return true;
 }
@@ -310,6 +333,8 @@ void bm_parse(benchmark::State& state, const alg_case* c) {
   }
   if (st != status::ok) state.SkipWithError("parse failed");
   state.SetItemsProcessed(state.iterations());
+  state.SetBytesProcessed(state.iterations() *
+                          static_cast<std::int64_t>(c->header.size() + c->payload.size()));
 }
 
 void bm_key_select(benchmark::State& state, const alg_case* c) {
@@ -492,6 +517,10 @@ void register_all(const bench_env& env) {
       {"BM_Stage_Crypto/", bm_crypto},
       {"BM_Stage_Policy/", bm_policy},
   };
+  for (const auto& [bytes, c] : env.parse_cases) {
+    const std::string name = "BM_Parse/claims_bytes:" + std::to_string(bytes);
+    benchmark::RegisterBenchmark(name.c_str(), bm_parse, c.get());
+  }
   for (const auto& c : env.cases) {
     const std::string alg(jwtx::algorithm_name(c->alg));
     for (const stage& s : stages) {
