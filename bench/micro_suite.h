@@ -11,8 +11,8 @@ namespace jwtx::bench {
 
 // verify_bench.cc: per-algorithm end-to-end verify, each pipeline stage alone (Split, Decode,
 // Parse = header + claims JSON, KeySelect, Crypto, Policy), JSON parse against claim size
-// (BM_Parse/claims_bytes:N) and the raw BoringSSL ceiling. Mints
-// its tokens with fresh keys; false (after printing why) when that fails.
+// (BM_Parse/claims_bytes:N) and the raw BoringSSL ceiling. Mints its tokens with fresh keys;
+// false (after printing why) when that fails.
 bool register_verify_benchmarks();
 
 // pipeline_bench.cc: batch_pipeline submit / verify_batch scaling against direct verify. False
