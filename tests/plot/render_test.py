@@ -55,7 +55,9 @@ def chromium_binary():
 
 def start_chromium(chromium, profile, url, *extra):
     """A headless chromium on |url| with its own profile directory (so several run at once)."""
-    command = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+    # --disable-dev-shm-usage: containers often have a tiny /dev/shm, which crashes the renderer.
+    command = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+               "--hide-scrollbars",
                "--force-device-scale-factor=1", f"--user-data-dir={profile}",
                f"--window-size={WIDTH},{HEIGHT}", *extra, url]
     return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -161,8 +163,15 @@ def main() -> int:
         running = [start_chromium(chromium, out / f"profile-{i}", (out / page).as_uri(),
                                   f"--screenshot={out / page}.png") for i, page in enumerate(pages)]
         running.append(start_chromium(chromium, out / "profile-dom", probe.as_uri(), "--dump-dom"))
-        outputs = [finish(p) for p in running]
-        dom = outputs[-1]
+        try:
+            dom = [finish(p) for p in running][-1]
+        except (subprocess.TimeoutExpired, RuntimeError) as e:
+            for p in running:
+                if p.poll() is None:
+                    p.kill()
+                    p.communicate()
+            print(f"FAIL chromium did not render: {e}")
+            return 1
         found = re.search(r"BOXES(.*?)END", dom, re.S)
         if not found:
             print("FAIL probe page: no label boxes in the dumped DOM (script did not run?)")
@@ -183,7 +192,7 @@ def main() -> int:
             inside = (b["w"] > 0 and b["h"] > 0 and box[0] >= 0 and box[1] >= 0
                       and box[2] <= WIDTH and box[3] <= HEIGHT)
             if not inside:
-                failures.append(f"{b['cls']} {b['text']!r}: box {box} empty or outside the viewport")
+                failures.append(f"{b['cls']} {b['text']!r}: box {box} empty or off screen")
             elif b["cls"] == "plot-area":
                 # The probe places the SVG at (0, 0), as the SVG screenshot does.
                 data = count(svg_rows, box, coloured)
