@@ -7,11 +7,34 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <new>
 #include <regex>
 #include <string>
 #include <vector>
 
 #include "tests/plot/sample_reports.h"
+
+// Allocation failure injection for the noexcept contract: while g_allocations_left >= 0, the
+// allocation that finds it at 0 throws std::bad_alloc. Replaces the global operator new of this
+// test binary only (plot.cc has no other way to run out of memory on demand).
+namespace {
+thread_local long g_allocations_left = -1;  // -1: no limit
+}  // namespace
+
+void* operator new(std::size_t size) {
+  if (g_allocations_left == 0) throw std::bad_alloc();
+  if (g_allocations_left > 0) --g_allocations_left;
+  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
+  throw std::bad_alloc();
+}
+// GCC flags free() in a replaced operator delete once inlined next to a new-expression; the pair
+// above and below is matched by construction.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+#pragma GCC diagnostic pop
 
 namespace jwtx::capacity {
 namespace {
@@ -233,6 +256,32 @@ TEST(Plot, EveryReportRendersDeterministically) {
     EXPECT_LT(svg.size(), 64u * 1024) << name;
     EXPECT_FALSE(render_html(r).empty()) << name;
   }
+}
+
+// Out of memory at every point of rendering: an empty string, never an exception or a partial
+// document.
+TEST(Plot, AllocationFailureGivesEmptyResult) {
+  const report r = hostile_report();
+  const std::string full_svg = render_svg(r), full_html = render_html(r);
+  g_allocations_left = 1L << 40;
+  (void)render_html(r);
+  const long needed = (1L << 40) - g_allocations_left;
+  g_allocations_left = -1;
+  ASSERT_GT(needed, 10);
+  int failed = 0;
+  for (long budget = 0; budget <= needed; budget += std::max(1L, needed / 300)) {
+    g_allocations_left = budget;
+    const std::string svg = render_svg(r);
+    const std::string html = render_html(r);
+    g_allocations_left = -1;
+    EXPECT_TRUE(svg.empty() || svg == full_svg) << budget;
+    EXPECT_TRUE(html.empty() || html == full_html) << budget;
+    failed += html.empty() ? 1 : 0;
+  }
+  EXPECT_GT(failed, 100);
+  g_allocations_left = needed + 100;  // enough for both documents
+  EXPECT_EQ(render_html(r), full_html);
+  g_allocations_left = -1;
 }
 
 TEST(Plot, SinglePointIsDrawn) {
