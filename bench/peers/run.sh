@@ -33,7 +33,7 @@ if [[ ! -f "$node_dir/node_modules/.package-lock.json" ||
 fi
 
 # jwtx: the release tree of scripts/demo.sh (-O3, BoringSSL built from source once, cached).
-build=build-release
+build="build-release"
 echo "peers: building jwtx's harness and CLI ($build)" >&2
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DJWTX_TESTS=OFF >/dev/null
 cmake --build "$build" --target jwtx_peers_harness jwtx_cli >/dev/null
