@@ -200,7 +200,8 @@ def main():
             elif i == "jwtx":
                 cells.append(fmt_rate(c["median"]))
             else:
-                cells.append(f"{fmt_rate(c['median'])} (x{ratio(alg, i, mode):.1f})")
+                x = ratio(alg, i, mode)  # None when jwtx's own cell is not a number
+                cells.append(fmt_rate(c["median"]) + (f" (x{x:.1f})" if x else ""))
         print(f"| {label} | " + " | ".join(cells) + " |")
 
     for alg in algs:

@@ -3,7 +3,8 @@
 # (3 tokens per algorithm, HS256 and ES256): it measures and prints one valid JSON line, its cache
 # mode hits, and it declares the row VOID (exit 4) when a good token is rejected or the tampered,
 # wrong-aud or expired token is accepted; usage and unreadable inputs give exits 2 and 3. Needs no
-# peer and no network; a few seconds (each measuring run has the 0.5 s warm-up).
+# peer and no network; a few seconds (each measuring run has the 0.5 s warm-up). Then driver.py
+# with jwtx alone: its JSON report.
 # Usage: harness_test.sh JWTX_CLI JWTX_PEERS_HARNESS
 set -euo pipefail
 cli="$1"
@@ -68,4 +69,16 @@ run_harness 2 "$tmp/out" HS256 "$tmp/in" 0
 run_harness 2 "$tmp/out" HS256 "$tmp/in" 1 nocache
 run_harness 3 "$tmp/out" HS256 "$tmp/missing" 0.01
 run_harness 3 "$tmp/out" HS257 "$tmp/in" 0.01
+# The driver on jwtx alone (one round): its JSON report holds both rows and the verdicts.
+python3 "$here/driver.py" --inputs "$tmp/in" --bin "$(dirname "$harness")" --impls jwtx \
+  --algs HS256 --cache-algs ES256 --seconds 0.01 --rounds 1 --json >"$tmp/report.json" ||
+  fail "driver.py exited $?"
+python3 - "$tmp/report.json" <<'PY' || fail "driver report"
+import json, sys
+r = json.load(open(sys.argv[1]))
+for k in ("jwtx/HS256/verify", "jwtx/ES256/cache"):
+    assert r["results"][k]["status"] == "ok" and r["results"][k]["median"] > 0, (k, r["results"])
+assert r["verdicts"]["jwtx_ahead_everywhere"]["met"] is True, r["verdicts"]
+assert r["verdicts"]["cache_10x_fast_jwt"]["met"] is False  # no fast-jwt row to compare with
+PY
 echo "peers_jwtx_harness: ok"
