@@ -142,7 +142,10 @@ async function main() {
     return [done, Number(process.hrtime.bigint() - start) / 1e9];
   };
   const warmup = Math.max(seconds / 4, 0.5);  // peer_harness.h's warmup_seconds()
-  const timed = (await loop(warmup)) && (await loop(seconds));
+  const warm = await loop(warmup);
+  const cpuStart = process.cpuUsage();  // the whole process: V8's GC threads count too
+  const timed = warm && (await loop(seconds));
+  const cpuUsed = process.cpuUsage(cpuStart);
   if (!timed) {
     out({ impl, alg, error: 'a good token was rejected while timed' });
     return 5;
@@ -151,7 +154,9 @@ async function main() {
   out({
     impl, version, alg, mode: cache ? 'cache' : 'verify',
     tokens_per_s: Math.round((count / elapsed) * 10) / 10, verified: count,
-    seconds: Math.round(elapsed * 1000) / 1000, distinct_tokens: tokens.length,
+    seconds: Math.round(elapsed * 1000) / 1000,
+    cpu_seconds: Math.round((cpuUsed.user + cpuUsed.system) / 1000) / 1000,
+    distinct_tokens: tokens.length,
     runtime: `node ${process.versions.node}`,
   });
   return 0;
