@@ -80,14 +80,28 @@ def loadavg():
     return [round(x, 2) for x in os.getloadavg()]
 
 
+def load_report(path):
+    """A report saved with --json, back as the measuring loop's state."""
+    with open(path) as f:
+        report = json.load(f)
+    jobs, wall, cpu, final = [], {}, {}, {}
+    for key, c in report["results"].items():
+        job = tuple(key.split("/"))
+        jobs.append(job)
+        wall[job], cpu[job] = c.get("wall_samples", []), c.get("cpu_samples", [])
+        if c["status"] != "ok":
+            final[job] = c
+    return {"report": report, "jobs": jobs, "wall": wall, "cpu": cpu, "final": final}
+
+
 def fmt_rate(x):
     return f"{x:,.0f}"
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--inputs", required=True, help="directory written by make_inputs.py")
-    ap.add_argument("--bin", required=True, help="directory with the compiled harnesses")
+    ap.add_argument("--inputs", help="directory written by make_inputs.py (required to measure)")
+    ap.add_argument("--bin", help="directory with the compiled harnesses (required to measure)")
     ap.add_argument("--node", default="node")
     ap.add_argument("--python", default="/usr/bin/python3", help="interpreter with python3-jwt")
     ap.add_argument("--seconds", type=float, default=1.0, help="timed seconds per run")
@@ -97,10 +111,17 @@ def main():
     ap.add_argument("--cache-algs", default="ES256,RS256",
                     help="algorithms of the cache rows (empty: none)")
     ap.add_argument("--json", action="store_true", help="print the report as JSON")
+    ap.add_argument("--from-json", metavar="FILE",
+                    help="render a report saved with --json again (e.g. with --per-cpu-second) "
+                         "instead of measuring")
     ap.add_argument("--per-cpu-second", action="store_true",
                     help="rank by tokens per CPU-second of the process instead of per wall second "
                          "(steadier on a busy machine; counts a runtime's GC threads too)")
     a = ap.parse_args()
+    if a.from_json and not os.path.isfile(a.from_json):
+        sys.exit(f"driver: --from-json {a.from_json}: no such file")
+    if not a.from_json and not (a.inputs and a.bin):
+        sys.exit("driver: --inputs and --bin are required (unless --from-json)")
     if not 0 < a.seconds <= 600 or not 1 <= a.rounds <= 100:
         sys.exit("driver: --seconds must be in (0, 600], --rounds in [1, 100]")
     algs = [x for x in a.algs.split(",") if x]
@@ -111,37 +132,51 @@ def main():
     cache_algs = [x for x in a.cache_algs.split(",") if x]
     cache_impls = [i for i in ("jwtx", "fast-jwt") if i in impls]
 
-    jobs = [(i, alg, "verify") for alg in algs for i in impls]
-    jobs += [(i, alg, "cache") for alg in cache_algs for i in cache_impls]
-    started = datetime.datetime.now(datetime.timezone.utc)
-    load_before = loadavg()
-    samples = {j: [] for j in jobs}  # tokens/s by wall time
-    cpu_samples = {j: [] for j in jobs}  # tokens per CPU-second of the process
-    final = {}  # job -> the record that settles it (n/a, void, error)
-    versions = {}
-    total = a.rounds * len(jobs)
-    done = 0
-    for r in range(a.rounds):
-        shift = (r * len(jobs)) // a.rounds
-        for job in jobs[shift:] + jobs[:shift]:
-            done += 1
-            if job in final:
-                continue
-            if sys.stderr.isatty():
-                print(f"\rround {r + 1}/{a.rounds}  run {done}/{total}  {job[0]} {job[1]} {job[2]}"
-                      + " " * 10, end="", file=sys.stderr, flush=True)
-            rec = run_one(*job, a)
-            if rec["status"] == "ok":
-                samples[job].append(rec["tokens_per_s"])
-                if rec.get("cpu_seconds", 0) > 0:
-                    cpu_samples[job].append(round(rec["verified"] / rec["cpu_seconds"], 1))
-                versions[job[0]] = rec.get("version", "?") + (
-                    f" ({rec['runtime']})" if "runtime" in rec else "")
-            else:
-                final[job] = rec
-    if sys.stderr.isatty():
-        print(file=sys.stderr)
-    load_after = loadavg()
+    if a.from_json:
+        saved = load_report(a.from_json)
+        jobs, samples, cpu_samples = saved["jobs"], saved["wall"], saved["cpu"]
+        final = saved["final"]
+        impls = [i for i in ALL_IMPLS if any(j[0] == i for j in jobs)]
+        algs = list(dict.fromkeys(j[1] for j in jobs if j[2] == "verify"))
+        cache_algs = list(dict.fromkeys(j[1] for j in jobs if j[2] == "cache"))
+        r = saved["report"]
+        date, versions, load_before, load_after = (r["date"], r["versions"], r["load_before"],
+                                                   r["load_after"])
+        a.seconds, a.rounds, machine_info = r["seconds"], r["rounds"], r["machine"]
+    else:
+        jobs = [(i, alg, "verify") for alg in algs for i in impls]
+        jobs += [(i, alg, "cache") for alg in cache_algs for i in cache_impls]
+        started = datetime.datetime.now(datetime.timezone.utc)
+        load_before = loadavg()
+        samples = {j: [] for j in jobs}  # tokens/s by wall time
+        cpu_samples = {j: [] for j in jobs}  # tokens per CPU-second of the process
+        final = {}  # job -> the record that settles it (n/a, void, error)
+        versions = {}
+        total = a.rounds * len(jobs)
+        done = 0
+        for r in range(a.rounds):
+            shift = (r * len(jobs)) // a.rounds
+            for job in jobs[shift:] + jobs[:shift]:
+                done += 1
+                if job in final:
+                    continue
+                if sys.stderr.isatty():
+                    print(f"\rround {r + 1}/{a.rounds}  run {done}/{total}  " + " ".join(job)
+                          + " " * 10, end="", file=sys.stderr, flush=True)
+                rec = run_one(*job, a)
+                if rec["status"] == "ok":
+                    samples[job].append(rec["tokens_per_s"])
+                    if rec.get("cpu_seconds", 0) > 0:
+                        cpu_samples[job].append(round(rec["verified"] / rec["cpu_seconds"], 1))
+                    versions[job[0]] = rec.get("version", "?") + (
+                        f" ({rec['runtime']})" if "runtime" in rec else "")
+                else:
+                    final[job] = rec
+        if sys.stderr.isatty():
+            print(file=sys.stderr)
+        load_after = loadavg()
+        date = started.strftime("%Y-%m-%d %H:%M UTC")
+        machine_info = machine()
 
     def cell(job):
         if job in final:
@@ -180,7 +215,7 @@ def main():
                                "ratios": cache},
     }
     report = {
-        "date": started.strftime("%Y-%m-%d %H:%M UTC"), "machine": machine(),
+        "date": date, "machine": machine_info,
         "load_before": load_before, "load_after": load_after, "seconds": a.seconds,
         "rounds": a.rounds, "unit": "per_cpu_second" if a.per_cpu_second else "per_second",
         "versions": versions, "results": results, "verdicts": verdicts,

@@ -4,7 +4,7 @@
 # mode hits, and it declares the row VOID (exit 4) when a good token is rejected or the tampered,
 # wrong-aud or expired token is accepted; usage and unreadable inputs give exits 2 and 3. Needs no
 # peer and no network; a few seconds (each measuring run has the 0.5 s warm-up). Then driver.py
-# with jwtx alone: its JSON report.
+# with jwtx alone: its JSON report, rendered again with --from-json.
 # Usage: harness_test.sh JWTX_CLI JWTX_PEERS_HARNESS
 set -euo pipefail
 cli="$1"
@@ -81,4 +81,9 @@ for k in ("jwtx/HS256/verify", "jwtx/ES256/cache"):
 assert r["verdicts"]["jwtx_ahead_everywhere"]["met"] is True, r["verdicts"]
 assert r["verdicts"]["cache_10x_fast_jwt"]["met"] is False  # no fast-jwt row to compare with
 PY
+# The saved report rendered again, per CPU-second: a table with both rows.
+python3 "$here/driver.py" --from-json "$tmp/report.json" --per-cpu-second >"$tmp/table.txt" ||
+  fail "driver.py --from-json exited $?"
+grep -q '^| HS256 | [0-9,]* |$' "$tmp/table.txt" || fail "no HS256 row in the rendered table"
+grep -q '^| ES256 cache hit | [0-9,]* |$' "$tmp/table.txt" || fail "no cache row in the table"
 echo "peers_jwtx_harness: ok"
