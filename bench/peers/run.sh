@@ -4,7 +4,7 @@
 # pinned in node/package-lock.json via `npm ci`), builds jwtx's harness (Release, BoringSSL from
 # source, the tree scripts/demo.sh uses) and the C/C++ peers' harnesses (g++ -O2, OpenSSL via
 # pkg-config, one executable each: never OpenSSL and BoringSSL in one process), writes the shared
-# inputs once with the jwtx CLI, then runs driver.py. About 5 minutes with the defaults.
+# inputs once with the jwtx CLI, then runs driver.py. About 6 minutes with the defaults.
 # Usage: bench/peers/run.sh [--fresh-inputs] [driver.py flags: --seconds S --rounds R --json ...]
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
