@@ -104,7 +104,8 @@ struct sink {
   }
   bool write(const std::string& text, std::string* why) {
     if (!f) return true;
-    const bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size() && std::fflush(f) == 0;
+    const bool ok =
+        std::fwrite(text.data(), 1, text.size(), f) == text.size() && std::fflush(f) == 0;
     if (!ok) *why = "writing " + quote_input(path) + " failed: " + std::strerror(errno);
     return ok;
   }
@@ -192,7 +193,8 @@ int run(const bench_flags& f) {
   plan_request pr{f.target_rps, f.p99_ms,
                   f.node_opt->count() > 0 ? f.node_cores : rep.machine.logical_cores, f.headroom};
   if (planning) {
-    if (const std::optional<std::string> bad = check_plan_request(pr)) return fail("bench: " + *bad);
+    if (const std::optional<std::string> bad = check_plan_request(pr))
+      return fail("bench: " + *bad);
   }
   run_options ro;
   if (!f.workers.empty()) {
@@ -229,9 +231,9 @@ int run(const bench_flags& f) {
   std::fflush(stdout);
 
   ro.duration_seconds = f.duration_opt->count() > 0 ? f.duration
-                        : cfg.duration_seconds     ? *cfg.duration_seconds
-                        : f.quick                  ? 1.0
-                                                   : 3.0;
+                        : cfg.duration_seconds      ? *cfg.duration_seconds
+                        : f.quick                   ? 1.0
+                                                    : 3.0;
   if (ro.workers.empty()) ro.workers = cfg.workers;
   if (!cfg.rate_fractions.empty()) ro.rate_fractions = cfg.rate_fractions;
   if (ro.duration_seconds < 0.5) ro.ceiling_seconds = std::max(0.01, ro.duration_seconds / 4);

@@ -63,8 +63,8 @@ bool verify_once(const sample& s) {
   if (!EVP_Digest(in, s.signing_input.size(), d, &d_len, md, nullptr)) return false;
   if (required_key_type(s.alg) == key_type::ec)
     return ECDSA_do_verify(d, d_len, s.ecdsa.get(), s.k->ec()) == 1;
-  const bool pss = s.alg == algorithm::PS256 || s.alg == algorithm::PS384 ||
-                   s.alg == algorithm::PS512;
+  const bool pss =
+      s.alg == algorithm::PS256 || s.alg == algorithm::PS384 || s.alg == algorithm::PS512;
   return pss ? RSA_verify_pss_mgf1(s.k->rsa(), d, d_len, md, md, static_cast<int>(d_len), sig,
                                    s.signature.size()) == 1
              : RSA_verify(EVP_MD_type(md), d, d_len, sig, s.signature.size(), s.k->rsa()) == 1;

@@ -40,8 +40,10 @@ std::string number(double v, const char* missing) {
 const char* mode_name(loop_mode m) { return m == loop_mode::open ? "open" : "closed"; }
 
 void table_rows(std::string& out, const std::vector<point>& points, bool open) {
-  if (open) appendf(out, "%10s %10s ", "offered/s", "achieved/s");
-  else appendf(out, "%7s %10s ", "workers", "tokens/s");
+  if (open)
+    appendf(out, "%10s %10s ", "offered/s", "achieved/s");
+  else
+    appendf(out, "%7s %10s ", "workers", "tokens/s");
   appendf(out, "%9s %9s %7s %7s %7s %8s %8s %7s %7s%s\n", "per core", "CPU s/Mt", "p50 ms",
           "p90 ms", "p99 ms", "p99.9 ms", "max ms", "cache %", "crypto%", open ? "  refused" : "");
   for (const point& p : points) {
@@ -235,8 +237,8 @@ std::string render_json(const report& r) {
   json_text(out, "started_utc", m.started_utc);
   json_key(out, "load_average_before");
   out += "[" + number(m.load_average_before[0], "null") + "," +
-         number(m.load_average_before[1], "null") + "," +
-         number(m.load_average_before[2], "null") + "],";
+         number(m.load_average_before[1], "null") + "," + number(m.load_average_before[2], "null") +
+         "],";
   json_key(out, "load_average_after");
   out += "[" + number(m.load_average_after[0], "null") + "," +
          number(m.load_average_after[1], "null") + "," + number(m.load_average_after[2], "null") +
@@ -308,12 +310,11 @@ std::string render_csv(const report& r) {
   for (const std::vector<point>* points : {&r.closed_loop, &r.open_loop}) {
     for (const point& p : *points) {
       out += std::string(mode_name(p.mode)) + "," + std::to_string(p.workers);
-      for (const double v : {p.offered_rps, p.achieved_rps, p.rps_per_core, p.wall_seconds,
-                             p.cpu_seconds, p.cpu_seconds_per_million,
-                             static_cast<double>(p.tokens), static_cast<double>(p.valid),
-                             static_cast<double>(p.rejected_overloaded), p.latency.p50,
-                             p.latency.p90, p.latency.p99, p.latency.p999, p.latency.max,
-                             p.cache_hit_ratio, p.crypto_share})
+      for (const double v :
+           {p.offered_rps, p.achieved_rps, p.rps_per_core, p.wall_seconds, p.cpu_seconds,
+            p.cpu_seconds_per_million, static_cast<double>(p.tokens), static_cast<double>(p.valid),
+            static_cast<double>(p.rejected_overloaded), p.latency.p50, p.latency.p90, p.latency.p99,
+            p.latency.p999, p.latency.max, p.cache_hit_ratio, p.crypto_share})
         out += "," + number(v, "");
       out += p.saturated ? ",true\n" : ",false\n";
     }
@@ -325,8 +326,8 @@ void progress_bar::update(double done, const std::string& what) {
   if (!enabled_) return;
   constexpr int kWidth = 30;
   const int filled = static_cast<int>(std::clamp(done, 0.0, 1.0) * kWidth);
-  std::fprintf(out_, "\r\033[K[%.*s%*s] %3.0f %% %.60s", filled,
-               "##############################", kWidth - filled, "", done * 100, what.c_str());
+  std::fprintf(out_, "\r\033[K[%.*s%*s] %3.0f %% %.60s", filled, "##############################",
+               kWidth - filled, "", done * 100, what.c_str());
   std::fflush(out_);
   drawn_ = true;
 }

@@ -45,8 +45,8 @@ plan make_plan(const report& m, const plan_request& r) {
   p.headroom = r.headroom;
   p.method =
       "per-core rate = highest unsaturated open-loop rate with p99 <= target, over its workers; "
-      "cores = ceil(target / per-core rate / (1 - headroom)), the per-core rate multiplied by "
-      "the closed-loop scaling efficiency when more cores than measured are needed; nodes = "
+      "cores = ceil(target / (per-core rate * e) / (1 - headroom)), e = the closed-loop scaling "
+      "efficiency when a node has more cores than the workers measured, else 1; nodes = "
       "ceil(cores / node cores)";
   if (const std::optional<std::string> bad = check_plan_request(r)) {
     p.sentence = "No plan: " + *bad + ".";
@@ -71,11 +71,11 @@ plan make_plan(const report& m, const plan_request& r) {
   }
   p.feasible = true;
   p.rps_per_core_at_p99 = best->rps_per_core;
-  const double free_share = 1 - r.headroom;
-  double cores = std::ceil(r.target_rps / p.rps_per_core_at_p99 / free_share);
-  const bool extrapolated = cores > best->workers;
-  if (extrapolated)
-    cores = std::ceil(r.target_rps / (p.rps_per_core_at_p99 * p.scaling_efficiency) / free_share);
+  const bool extrapolated = r.node_cores > best->workers;
+  const double e = extrapolated ? p.scaling_efficiency : 1.0;
+  // The epsilon keeps an exact quotient (10000 / 1000 / 0.7 * 0.7...) from rounding up a core.
+  const double cores =
+      std::ceil(r.target_rps / (p.rps_per_core_at_p99 * e) / (1 - r.headroom) - 1e-9);
   p.cores = static_cast<unsigned>(std::min(cores, 4e9));
   p.nodes = (p.cores + r.node_cores - 1) / r.node_cores;
   p.sentence = format("%.0f tokens/s at p99 <= %g ms with %.0f %% headroom needs ", r.target_rps,
@@ -85,9 +85,10 @@ plan make_plan(const report& m, const plan_request& r) {
                 std::to_string(r.node_cores) + (r.node_cores == 1 ? " core" : " cores");
   p.sentence += format(" (measured %.0f tokens/s per core at p99 %.3g ms", p.rps_per_core_at_p99,
                        best->latency.p99);
-  p.sentence += extrapolated ? format("; scaling efficiency %.2f applied beyond the %.0f measured "
-                                      "workers).",
-                                      p.scaling_efficiency, best->workers)
+  p.sentence += extrapolated ? format(
+                                   "; scaling efficiency %.2f applied: a node has more cores "
+                                   "than the %.0f workers measured).",
+                                   p.scaling_efficiency, best->workers)
                              : ").";
   return p;
 }

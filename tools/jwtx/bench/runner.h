@@ -33,7 +33,7 @@
 namespace jwtx::capacity {
 
 struct run_options {
-  double duration_seconds = 3;  // per point
+  double duration_seconds = 3;    // per point
   std::vector<unsigned> workers;  // closed-loop worker counts; empty: 1..all cores
   // Open-loop rates as fractions of the closed-loop maximum at the largest worker count...
   std::vector<double> rate_fractions = {0.1, 0.25, 0.5, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2};
@@ -49,7 +49,7 @@ machine_info probe_machine();
 // Fills load_average_after and the whole run's wall and CPU seconds (the caller's deltas of
 // monotonic_now() and cpu_now()).
 void finish_machine(machine_info& m, double wall_seconds, double cpu_seconds);
-double cpu_now() noexcept;       // process CPU seconds (all threads)
+double cpu_now() noexcept;        // process CPU seconds (all threads)
 double monotonic_now() noexcept;  // steady seconds
 
 // Measures everything except planning. false (with *why) when a pipeline could not be created.

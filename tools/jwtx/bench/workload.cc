@@ -224,24 +224,23 @@ std::optional<workload_config> parse_workload(std::string_view text, std::string
     }
     if (root["invalid"] && !read_invalid(r, root["invalid"], &c)) return std::nullopt;
     double seed = 0, duration = 0;
-    const bool ok =
-        (!root["distinct_tokens"] ||
-         r.whole(root["distinct_tokens"], "distinct_tokens", 1, 1e7, &c.distinct_tokens)) &&
-        (!root["zipf_exponent"] ||
-         r.real(root["zipf_exponent"], "zipf_exponent", 0, 5, &c.zipf_exponent)) &&
-        (!root["cache_entries"] || r.whole(root["cache_entries"], "cache_entries", 0,
-                                           static_cast<double>(kMaxCacheEntries),
-                                           &c.cache_entries)) &&
-        (!root["revoked_extra"] ||
-         r.whole(root["revoked_extra"], "revoked_extra", 0, 1e7, &c.revoked_extra)) &&
-        (!root["leeway_seconds"] ||
-         r.real(root["leeway_seconds"], "leeway_seconds", 0, 86400, &c.leeway_seconds)) &&
-        (!root["issuer"] || r.text(root["issuer"], "issuer", &c.issuer)) &&
-        (!root["audience"] || r.text(root["audience"], "audience", &c.audience)) &&
-        (!root["seed"] || r.whole(root["seed"], "seed", 0, 9e15, &seed)) &&
-        (!root["duration_seconds"] ||
-         r.real(root["duration_seconds"], "duration_seconds", 0.01, 3600, &duration)) &&
-        read_lists(r, root, &c);
+    const bool ok = (!root["distinct_tokens"] || r.whole(root["distinct_tokens"], "distinct_tokens",
+                                                         1, 1e7, &c.distinct_tokens)) &&
+                    (!root["zipf_exponent"] ||
+                     r.real(root["zipf_exponent"], "zipf_exponent", 0, 5, &c.zipf_exponent)) &&
+                    (!root["cache_entries"] ||
+                     r.whole(root["cache_entries"], "cache_entries", 0,
+                             static_cast<double>(kMaxCacheEntries), &c.cache_entries)) &&
+                    (!root["revoked_extra"] ||
+                     r.whole(root["revoked_extra"], "revoked_extra", 0, 1e7, &c.revoked_extra)) &&
+                    (!root["leeway_seconds"] || r.real(root["leeway_seconds"], "leeway_seconds", 0,
+                                                       86400, &c.leeway_seconds)) &&
+                    (!root["issuer"] || r.text(root["issuer"], "issuer", &c.issuer)) &&
+                    (!root["audience"] || r.text(root["audience"], "audience", &c.audience)) &&
+                    (!root["seed"] || r.whole(root["seed"], "seed", 0, 9e15, &seed)) &&
+                    (!root["duration_seconds"] ||
+                     r.real(root["duration_seconds"], "duration_seconds", 0.01, 3600, &duration)) &&
+                    read_lists(r, root, &c);
     if (!ok) return std::nullopt;
     if (root["seed"]) c.seed = static_cast<std::uint64_t>(seed);
     if (root["duration_seconds"]) c.duration_seconds = duration;
@@ -404,9 +403,9 @@ std::optional<workload> build_workload(const workload_config& cfg, std::string* 
     const category_spec& c = cats[rank_category[i]];
     const double u = unit(rng);
     plan[i].claims_bytes =
-        cfg.min_claims_bytes + static_cast<std::size_t>(static_cast<double>(cfg.max_claims_bytes -
-                                                                            cfg.min_claims_bytes) *
-                                                        u * u * u);
+        cfg.min_claims_bytes +
+        static_cast<std::size_t>(static_cast<double>(cfg.max_claims_bytes - cfg.min_claims_bytes) *
+                                 u * u * u);
     if (c.alg) {
       plan[i].alg = *c.alg;
     } else {
@@ -428,7 +427,8 @@ std::optional<workload> build_workload(const workload_config& cfg, std::string* 
     t.category = rank_category[i];
     t.expected = c.reason ? expected_status(*c.reason) : status::ok;
     t.reaches_signature = c.reason ? reaches_signature(*c.reason) : true;
-    const bool keyless = c.reason == invalid_reason::alg_none || c.reason == invalid_reason::malformed;
+    const bool keyless =
+        c.reason == invalid_reason::alg_none || c.reason == invalid_reason::malformed;
     if (!keyless) t.alg = plan[i].alg;
   }
 
@@ -437,7 +437,8 @@ std::optional<workload> build_workload(const workload_config& cfg, std::string* 
   tbb::parallel_for(std::size_t{0}, cfg.distinct_tokens, [&](std::size_t i) {
     const category_spec& c = cats[w.tokens[i].category];
     const signing_key& key = signers.at(plan[i].alg);
-    const std::string jti = "jti-" + std::to_string(i) + "-" + hex(cfg.seed * 0x9e3779b97f4a7c15u + i);
+    const std::string jti =
+        "jti-" + std::to_string(i) + "-" + hex(cfg.seed * 0x9e3779b97f4a7c15u + i);
     std::string_view iss = cfg.issuer, aud = cfg.audience;
     double exp = kNow + 3600;
     if (c.reason == invalid_reason::wrong_issuer) iss = "https://other-issuer.bench";
@@ -512,8 +513,8 @@ std::optional<workload> build_workload(const workload_config& cfg, std::string* 
   w.max_token_bytes = info.max_token_bytes;
   for (const category_spec& c : cats) {
     (c.alg ? info.algorithms : info.invalid)
-        .push_back({c.alg ? c.name : std::string(status_name(expected_status(*c.reason))),
-                    c.share});
+        .push_back(
+            {c.alg ? c.name : std::string(status_name(expected_status(*c.reason))), c.share});
   }
   return w;
 }
@@ -583,8 +584,7 @@ std::optional<workload> load_replay(const replay_config& cfg, std::string* why) 
     t.reaches_signature = r.ok() || r.status() == status::bad_signature ||
                           r.status() == status::expired || r.status() == status::not_yet_valid ||
                           r.status() == status::issuer_mismatch ||
-                          r.status() == status::audience_mismatch ||
-                          r.status() == status::revoked;
+                          r.status() == status::audience_mismatch || r.status() == status::revoked;
     const std::string name = r.ok() && t.alg ? std::string(algorithm_name(*t.alg))
                                              : "status: " + std::string(status_name(r.status()));
     auto [it, fresh] = index.emplace(name, static_cast<std::uint16_t>(w.categories.size()));

@@ -50,9 +50,10 @@ enum class invalid_reason {
   revoked_jti,         // genuine, but its jti is revoked: revoked
 };
 inline constexpr invalid_reason kAllReasons[] = {
-    invalid_reason::expired,     invalid_reason::tampered_signature, invalid_reason::wrong_audience,
-    invalid_reason::wrong_issuer, invalid_reason::unknown_kid,       invalid_reason::alg_none,
-    invalid_reason::malformed,   invalid_reason::revoked_jti,
+    invalid_reason::expired,        invalid_reason::tampered_signature,
+    invalid_reason::wrong_audience, invalid_reason::wrong_issuer,
+    invalid_reason::unknown_kid,    invalid_reason::alg_none,
+    invalid_reason::malformed,      invalid_reason::revoked_jti,
 };
 // Stable snake_case names, as in workload files: "expired", "tampered_signature", ...
 std::string_view reason_name(invalid_reason r) noexcept;
@@ -68,7 +69,7 @@ struct workload_config {
                                                    {algorithm::HS256, 0.05}};
   std::size_t min_claims_bytes = 200;  // claims JSON size range, inclusive
   std::size_t max_claims_bytes = 4096;
-  double invalid_fraction = 0.05;  // of the tokens sent
+  double invalid_fraction = 0.05;                          // of the tokens sent
   std::vector<std::pair<invalid_reason, double>> reasons;  // weights; empty: all, equally
   std::size_t distinct_tokens = 20000;
   double zipf_exponent = 1.0;
@@ -97,10 +98,10 @@ std::optional<workload_config> parse_workload(std::string_view text, std::string
 // One distinct token of a workload.
 struct workload_token {
   std::string token;
-  status expected = status::ok;      // replay: status::ok is a guess, see workload::expected_known
-  std::optional<algorithm> alg;      // the key's algorithm (none for alg_none / malformed)
-  bool reaches_signature = true;     // a verification without cache costs one signature check
-  std::uint16_t category = 0;        // index into workload::categories
+  status expected = status::ok;   // replay: status::ok is a guess, see workload::expected_known
+  std::optional<algorithm> alg;   // the key's algorithm (none for alg_none / malformed)
+  bool reaches_signature = true;  // a verification without cache costs one signature check
+  std::uint16_t category = 0;     // index into workload::categories
 };
 
 struct workload {
