@@ -277,7 +277,7 @@ verb add_bench(CLI::App& app) {
                      ->check(count_in(0, kMaxCacheEntries));
   f->distinct_opt = cmd->add_option("--distinct-tokens", f->distinct_tokens,
                                     "Distinct tokens of the generated workload (default 20000)")
-                        ->check(count_in(1, 10'000'000));
+                        ->check(count_in(1, kMaxDistinctTokens));
   f->duration_opt = cmd->add_option("--duration", f->duration, "Seconds per point (default 3)")
                         ->check(seconds_in(0.01, 3600));
   cmd->add_flag("--quick", f->quick,

@@ -224,15 +224,16 @@ std::optional<workload_config> parse_workload(std::string_view text, std::string
     }
     if (root["invalid"] && !read_invalid(r, root["invalid"], &c)) return std::nullopt;
     double seed = 0, duration = 0;
-    const bool ok = (!root["distinct_tokens"] || r.whole(root["distinct_tokens"], "distinct_tokens",
-                                                         1, 1e7, &c.distinct_tokens)) &&
+    const bool ok = (!root["distinct_tokens"] ||
+                     r.whole(root["distinct_tokens"], "distinct_tokens", 1,
+                             static_cast<double>(kMaxDistinctTokens), &c.distinct_tokens)) &&
                     (!root["zipf_exponent"] ||
                      r.real(root["zipf_exponent"], "zipf_exponent", 0, 5, &c.zipf_exponent)) &&
                     (!root["cache_entries"] ||
                      r.whole(root["cache_entries"], "cache_entries", 0,
                              static_cast<double>(kMaxCacheEntries), &c.cache_entries)) &&
                     (!root["revoked_extra"] ||
-                     r.whole(root["revoked_extra"], "revoked_extra", 0, 1e7, &c.revoked_extra)) &&
+                     r.whole(root["revoked_extra"], "revoked_extra", 0, 1e6, &c.revoked_extra)) &&
                     (!root["leeway_seconds"] || r.real(root["leeway_seconds"], "leeway_seconds", 0,
                                                        86400, &c.leeway_seconds)) &&
                     (!root["issuer"] || r.text(root["issuer"], "issuer", &c.issuer)) &&
@@ -338,7 +339,8 @@ bool check_config(const workload_config& c, std::string* why) {
     return false;
   };
   if (c.mix.empty()) return bad("the algorithm mix is empty");
-  if (c.distinct_tokens == 0) return bad("distinct_tokens must be at least 1");
+  if (c.distinct_tokens == 0 || c.distinct_tokens > kMaxDistinctTokens)
+    return bad("distinct_tokens must be in [1, 1000000]");
   if (c.min_claims_bytes > c.max_claims_bytes) return bad("claims_bytes: min is larger than max");
   if (!(c.invalid_fraction >= 0 && c.invalid_fraction <= 1))
     return bad("invalid.fraction must be in [0, 1]");

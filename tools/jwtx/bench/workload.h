@@ -62,6 +62,9 @@ status expected_status(invalid_reason r) noexcept;
 // Whether a token of this reason reaches the signature check (and so costs one verification).
 bool reaches_signature(invalid_reason r) noexcept;
 
+// Generated tokens are held in memory (up to ~5.5 KiB each): at most this many.
+inline constexpr std::size_t kMaxDistinctTokens = 1'000'000;
+
 struct workload_config {
   std::vector<std::pair<algorithm, double>> mix = {{algorithm::RS256, 0.60},
                                                    {algorithm::ES256, 0.25},
