@@ -105,21 +105,29 @@ std::map<algorithm, double> measure_ceiling(const workload& w, double seconds) {
     if (t.alg && t.expected == status::ok && !pick.count(*t.alg)) pick[*t.alg] = &t;
   }
   using clock = std::chrono::steady_clock;
+  // The best of three rounds: on a shared machine a round can lose its core to another process,
+  // and the ceiling is what the primitive costs undisturbed.
+  constexpr int kRounds = 3;
+  const auto round =
+      std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(seconds / kRounds));
   for (const auto& [alg, t] : pick) {
     sample s;
     if (!prepare(w, *t, s)) continue;
-    std::uint64_t n = 0;
     bool ok = true;
-    const clock::time_point t0 = clock::now();
-    const clock::time_point end =
-        t0 + std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(seconds));
-    clock::time_point now;
-    do {
-      for (int i = 0; i < 8; ++i) ok &= verify_once(s);
-      n += 8;
-      now = clock::now();
-    } while (now < end);
-    if (ok) out[alg] = std::chrono::duration<double, std::micro>(now - t0).count() / double(n);
+    double best_us = kNotMeasured;
+    for (int k = 0; k < kRounds; ++k) {
+      std::uint64_t n = 0;
+      const clock::time_point t0 = clock::now();
+      clock::time_point now;
+      do {
+        for (int i = 0; i < 8; ++i) ok &= verify_once(s);
+        n += 8;
+        now = clock::now();
+      } while (now - t0 < round);
+      const double us = std::chrono::duration<double, std::micro>(now - t0).count() / double(n);
+      if (!(us >= best_us)) best_us = us;  // NaN at first
+    }
+    if (ok) out[alg] = best_us;
   }
   return out;
 }

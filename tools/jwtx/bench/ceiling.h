@@ -17,7 +17,8 @@
 
 namespace jwtx::capacity {
 
-// Microseconds per verification, per algorithm present in |w|, each timed for |seconds|.
+// Microseconds per verification, per algorithm present in |w|: the best of three rounds that
+// together last |seconds| per algorithm.
 std::map<algorithm, double> measure_ceiling(const workload& w, double seconds);
 
 // The ceiling for |w|'s mix: per-algorithm costs, and rps_per_core = 1 / (the mean crypto cost

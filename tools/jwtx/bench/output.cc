@@ -162,7 +162,7 @@ std::string render_table(const report& r, double duration_seconds) {
   appendf(out, ", cache %llu entries, %llu revoked jti\n",
           static_cast<unsigned long long>(w.cache_entries),
           static_cast<unsigned long long>(w.revoked_jtis));
-  out += "mix:     ";
+  out += "sent:    ";
   for (const workload_share& s : w.algorithms)
     appendf(out, " %s %s %%", s.name.c_str(), percent(s.fraction).c_str());
   if (!w.invalid.empty()) {

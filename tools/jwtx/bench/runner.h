@@ -17,7 +17,8 @@
 //   performed = sends whose token reaches the signature check (valid ones and failures found
 //   after it) minus the cache hits; hits are priced at the mean cost of the cacheable valid sends
 //   (hits can only come from those). Counted from the exact send order, so only the hit split is
-//   an approximation.
+//   an approximation. Not clamped: a value above 1 means the ceiling was measured in a slower
+//   moment than the point (a busy machine), and the reader should see that.
 //
 // Thread-safety: one run at a time per process (it creates pipelines that use every core).
 // Errors: nothing throws; a pipeline that cannot be created fails the run with *why.
@@ -36,7 +37,8 @@ struct run_options {
   double duration_seconds = 3;    // per point
   std::vector<unsigned> workers;  // closed-loop worker counts; empty: 1..all cores
   // Open-loop rates as fractions of the closed-loop maximum at the largest worker count...
-  std::vector<double> rate_fractions = {0.1, 0.25, 0.5, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2};
+  // (the sweep stops at the first saturated point, so fine steps cost time only below it).
+  std::vector<double> rate_fractions = {0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2};
   std::vector<double> rates;     // ...or absolute tokens/s (non-empty: wins)
   double ceiling_seconds = 0.3;  // per algorithm
   // Called between points with the share of the run done, in [0, 1], and what runs next.
