@@ -214,8 +214,11 @@ int run(const bench_flags& f) {
   const bool table = f.json != "-" && f.csv != "-";
   std::FILE* text_out = table ? stdout : stderr;
 
+  progress_bar bar(stderr, table && ::isatty(STDOUT_FILENO) == 1);
+  bar.update(0, f.tokens_file.empty() ? "generating keys, minting tokens" : "reading tokens");
   workload_config cfg;
   std::optional<workload> w = load_workload(f, &cfg, &why);
+  bar.finish();
   if (!w) return fail("bench: " + why);
   rep.workload = w->info;
 
@@ -236,7 +239,6 @@ int run(const bench_flags& f) {
   if (ro.workers.empty()) ro.workers = cfg.workers;
   if (!cfg.rate_fractions.empty()) ro.rate_fractions = cfg.rate_fractions;
   if (ro.duration_seconds < 0.5) ro.ceiling_seconds = std::max(0.01, ro.duration_seconds / 4);
-  progress_bar bar(stderr, table && ::isatty(STDOUT_FILENO) == 1);
   ro.progress = [&bar](double done, const std::string& next) { bar.update(done, next); };
   if (!run_bench(*w, ro, &rep, &why)) {
     bar.finish();
