@@ -58,9 +58,20 @@ TEST_F(CapacityWorkload, SentMixMatchesTheConfiguredFractions) {
   EXPECT_NEAR(share.at("ES256"), 0.95 * 0.25, 0.015);
   EXPECT_NEAR(share.at("EdDSA"), 0.95 * 0.10, 0.01);
   EXPECT_NEAR(share.at("HS256"), 0.95 * 0.05, 0.01);
-  for (const invalid_reason r : kAllReasons)
-    EXPECT_NEAR(share.at("invalid: " + std::string(reason_name(r))), 0.05 / 8, 0.005)
-        << reason_name(r);
+  double invalid = 0;
+  for (const invalid_reason r : kAllReasons) {
+    const double reason = share.at("invalid: " + std::string(reason_name(r)));
+    invalid += reason;
+    // One popular token can carry a whole small category (see workload.h): within 2x.
+    EXPECT_GT(reason, 0.05 / 8 / 2) << reason_name(r);
+    EXPECT_LT(reason, 0.05 / 8 * 2) << reason_name(r);
+  }
+  // With 1000 tokens the first two reasons' first tokens are popular ones (1.6x and 1.3x their
+  // target, see workload.h), so the invalid total lands near 5.6 %.
+  EXPECT_NEAR(invalid, 0.05, 0.01);
+  // The report states what was sent.
+  for (const workload_share& s : workload_->info.algorithms)
+    EXPECT_NEAR(s.fraction, share.at(s.name), 1e-12) << s.name;
 }
 
 TEST_F(CapacityWorkload, ClaimSizesStayInRangeAndSkewSmall) {

@@ -289,24 +289,27 @@ std::string claims_json(const workload_config& c, std::string_view iss, std::str
 }
 
 // Assigns categories to popularity ranks (see the header): rank i goes to the category whose sent
-// share is furthest below its target after ranks 0..i-1.
+// share error |target * mass - sent| shrinks the most by taking it (ties: the furthest behind).
 std::vector<std::uint16_t> assign_categories(const std::vector<category_spec>& cats,
                                              const std::vector<double>& rank_probability) {
   std::vector<double> sent(cats.size(), 0);
   std::vector<std::uint16_t> out(rank_probability.size());
-  double total = 0;
+  double mass = 0;
   for (std::size_t i = 0; i < rank_probability.size(); ++i) {
-    total += rank_probability[i];
+    const double p = rank_probability[i];
+    mass += p;
     std::size_t best = 0;
-    double best_deficit = -1e300;
+    double best_change = 1e300, best_deficit = -1e300;
     for (std::size_t k = 0; k < cats.size(); ++k) {
-      const double deficit = cats[k].share * total - sent[k];
-      if (deficit > best_deficit) {
+      const double deficit = cats[k].share * mass - sent[k];
+      const double change = std::abs(deficit - p) - std::abs(deficit);
+      if (change < best_change || (change == best_change && deficit > best_deficit)) {
+        best_change = change;
         best_deficit = deficit;
         best = k;
       }
     }
-    sent[best] += rank_probability[i];
+    sent[best] += p;
     out[i] = static_cast<std::uint16_t>(best);
   }
   return out;
@@ -513,10 +516,15 @@ std::optional<workload> build_workload(const workload_config& cfg, std::string* 
     info.max_token_bytes = std::max<std::uint64_t>(info.max_token_bytes, t.token.size());
   }
   w.max_token_bytes = info.max_token_bytes;
-  for (const category_spec& c : cats) {
+  // The shares actually sent (the send order), not the targets: a small category whose first
+  // token is a popular one can exceed its target (reported, not hidden).
+  std::vector<double> sent(cats.size(), 0);
+  for (const std::uint32_t s : w.sequence) sent[w.tokens[s].category] += 1;
+  for (std::size_t k = 0; k < cats.size(); ++k) {
+    const category_spec& c = cats[k];
     (c.alg ? info.algorithms : info.invalid)
-        .push_back(
-            {c.alg ? c.name : std::string(status_name(expected_status(*c.reason))), c.share});
+        .push_back({c.alg ? c.name : std::string(status_name(expected_status(*c.reason))),
+                    sent[k] / static_cast<double>(w.sequence.size())});
   }
   return w;
 }

@@ -13,8 +13,11 @@
 //
 // Categories are assigned to popularity ranks so that the SENT mix (each rank weighted by its
 // Zipf probability) matches the configured fractions: each rank, most popular first, goes to the
-// category whose sent share is furthest below its target. A random assignment would let the few
-// top ranks (rank 1 alone is ~10 % of the traffic at s = 1) swing the mix by whole percents.
+// category whose sent-share error shrinks most by taking it. A random assignment would let the
+// few top ranks (rank 1 alone is ~10 % of the traffic at s = 1) swing the mix by whole percents.
+// A category smaller than its first token's probability still overshoots (5000 tokens: the first
+// invalid reason is sent 1.35x its 0.625 % target); workload_info reports the shares actually
+// sent.
 //
 // Thread-safety: a workload is immutable once built; its verifiers may be used from any thread.
 // Errors: every function returns std::nullopt with one sentence in *why; nothing throws.
