@@ -284,7 +284,8 @@ verb add_bench(CLI::App& app) {
   cmd->add_flag("--quick", f->quick,
                 "Demo preset: 5000 distinct tokens, cache 1024, 1 s per point");
   cmd->add_option("--workers", f->workers,
-                  "Closed-loop worker counts: N (1..N) or a list 1,2,4 (default: 1..all cores)");
+                  "Closed-loop worker counts: N (1..N) or a list 1,2,4 (default: 1, 2, 4, ... all "
+                  "cores)");
   cmd->add_option("--rates", f->rates,
                   "Open-loop rates in tokens/s, e.g. 5000,10000 (default: 0.1..1.2 x the "
                   "closed-loop maximum)");

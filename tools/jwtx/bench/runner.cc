@@ -165,8 +165,10 @@ void finish_machine(machine_info& m, double wall_seconds, double cpu_seconds) {
 bool run_bench(const workload& w, const run_options& o, report* out, std::string* why) {
   std::vector<unsigned> workers = o.workers;
   if (workers.empty()) {
-    for (unsigned n = 1; n <= std::max(1u, std::thread::hardware_concurrency()); ++n)
-      workers.push_back(n);
+    // 1, 2, 4, ... and every core: the curve's shape without a point per core on a large host.
+    const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+    for (unsigned n = 1; n < cores; n *= 2) workers.push_back(n);
+    workers.push_back(cores);
   }
   std::sort(workers.begin(), workers.end());
   workers.erase(std::unique(workers.begin(), workers.end()), workers.end());

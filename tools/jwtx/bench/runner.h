@@ -35,7 +35,7 @@ namespace jwtx::capacity {
 
 struct run_options {
   double duration_seconds = 3;    // per point
-  std::vector<unsigned> workers;  // closed-loop worker counts; empty: 1..all cores
+  std::vector<unsigned> workers;  // closed-loop worker counts; empty: 1, 2, 4, ... all cores
   // Open-loop rates as fractions of the closed-loop maximum at the largest worker count...
   // (the sweep stops at the first saturated point, so fine steps cost time only below it).
   std::vector<double> rate_fractions = {0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2};
