@@ -91,6 +91,7 @@ TEST_F(CliBench, BadFlagsAndFilesExitTwoWithOneLine) {
       {"bench", "--workload", path("missing.yaml")},
       {"bench", "--workload", path("bad.yaml")},
       {"bench", "--iss", "x"},
+      {"bench", "--tokens", path("t.txt"), "--jwks", path("j.json"), "--distinct-tokens", "5"},
   };
   for (const auto& args : cases) {
     const run_result r = run(args);

@@ -82,6 +82,21 @@ std::optional<std::vector<double>> parse_rates(const std::string& text, std::str
   return out.empty() ? std::nullopt : std::optional(out);
 }
 
+// A finite decimal in [lo, hi] for the planning flags (seconds_in() names its unit "seconds").
+CLI::Validator plain_number_in(double lo, double hi, const char* unit) {
+  char range[96];
+  std::snprintf(range, sizeof range, "%s in [%g, %g]", unit, lo, hi);
+  const std::string description = range;
+  return CLI::Validator(
+      [lo, hi, description](std::string& text) -> std::string {
+        char* end = nullptr;
+        const double v = std::strtod(text.c_str(), &end);
+        const bool ok = !text.empty() && *end == '\0' && std::isfinite(v) && v >= lo && v <= hi;
+        return ok ? std::string() : "expected " + description + ", got " + quote_input(text);
+      },
+      description);
+}
+
 // An output destination opened before the run (so a bad path fails at once). "-": stdout.
 struct sink {
   std::string path;
@@ -183,6 +198,8 @@ int run(const bench_flags& f) {
   if (f.tokens_file.empty() &&
       (!f.iss.empty() || !f.audiences.empty() || !f.algs.empty() || f.now_opt->count() > 0))
     return fail("bench: --iss, --aud, --algs and --now apply to a replay (--tokens)");
+  if (!f.tokens_file.empty() && f.distinct_opt->count() > 0)
+    return fail("bench: --distinct-tokens applies to the generated workload, not to a replay");
   if (f.json == "-" && f.csv == "-") return fail("bench: only one of --json and --csv can be -");
   const bool planning = f.target_opt->count() > 0 || f.p99_opt->count() > 0;
   if (planning && (f.target_opt->count() == 0 || f.p99_opt->count() == 0))
@@ -290,16 +307,16 @@ verb add_bench(CLI::App& app) {
                   "Open-loop rates in tokens/s, e.g. 5000,10000 (default: 0.1..1.2 x the "
                   "closed-loop maximum)");
   f->target_opt = cmd->add_option("--target-rps", f->target_rps, "Planning: target tokens/s")
-                      ->check(seconds_in(1e-9, 1e12));
+                      ->check(plain_number_in(1e-9, 1e12, "TOKENS/S"));
   f->p99_opt = cmd->add_option("--p99-ms", f->p99_ms, "Planning: p99 latency bound in ms")
-                   ->check(seconds_in(1e-6, 1e7));
+                   ->check(plain_number_in(1e-6, 1e7, "MS"));
   f->node_opt = cmd->add_option("--node-cores", f->node_cores,
                                 "Planning: cores per node (default: this machine's)")
                     ->check(count_in(1, 1 << 20));
   f->headroom_opt = cmd->add_option("--headroom", f->headroom,
                                     "Planning: share of each core kept free, in [0, 1) (default "
                                     "0.3)")
-                        ->check(seconds_in(0, 1));
+                        ->check(plain_number_in(0, 1, "SHARE"));
   cmd->add_option("--json", f->json, "Write the report as JSON to FILE (- = stdout, no table)");
   cmd->add_option("--csv", f->csv, "Write the points as CSV to FILE (- = stdout, no table)");
   cmd->add_option("--svg", f->svg, "Write the plots as SVG to FILE");
