@@ -193,8 +193,9 @@ std::string render_table(const report& r, double duration_seconds) {
   }
   out +=
       "(per core = tokens/s / workers; CPU s/Mt = process CPU seconds per million tokens; "
-      "crypto % = estimated\n share of that CPU in signature checks; saturated = achieved < 95 % "
-      "of offered or a token refused)\n";
+      "cache % = verified-token\n cache hits / tokens (repeats inside one batch are verified once "
+      "and not counted); crypto % = estimated\n share of that CPU in signature checks; saturated "
+      "= achieved < 95 % of offered or a token refused)\n";
   if (r.planning.requested) out += "\nplan: " + r.planning.sentence + "\n";
   return out;
 }

@@ -1,6 +1,8 @@
 // Runs a workload through the real engine (jwtx::batch_pipeline over the workload's verifier, with
 // its cache and revocation set) and fills a report.
 //
+// - Before the first point the cache is warmed with the most popular tokens (one verification
+//   each, as many as the cache holds), so every point runs at the steady hit ratio.
 // - Closed loop, per worker count: one producer keeps the pipeline saturated (bench/pipeline_load.h
 //   closed_loop: on a full queue it sleeps 1 ms, so the queue refills in bursts and batches fill),
 //   for the duration, then drains; latency is submit -> completion (the pipeline's histogram).
@@ -15,8 +17,9 @@
 // - Crypto share (an estimate, nothing is timed inside the engine): the signature checks a point
 //   performed, priced at the ceiling's cost per algorithm, over the point's CPU time. Checks
 //   performed = sends whose token reaches the signature check (valid ones and failures found
-//   after it) minus the cache hits; hits are priced at the mean cost of the cacheable valid sends
-//   (hits can only come from those). Counted from the exact send order, so only the hit split is
+//   after it) minus the cache hits and the batch duplicates (a batch verifies repeats of one
+//   token once), priced at the mean cost of the cacheable valid sends (the popular tokens those
+//   come from). Counted from the exact send order, so only the hit split is
 //   an approximation. Not clamped: a value above 1 means the ceiling was measured in a slower
 //   moment than the point (a busy machine), and the reader should see that.
 //
