@@ -119,6 +119,18 @@ TEST_F(CliBench, WorkloadFileIsUsed) {
   EXPECT_EQ(invalid.size(), 0u);
 }
 
+TEST_F(CliBench, ReplayRefusesAnOversizedTokenNamingItsLine) {
+  std::string error;
+  auto key = jwtx::signing_key::generate(jwtx::algorithm::ES256, "replay-1", 2048, &error);
+  ASSERT_TRUE(key) << error;
+  std::ofstream(path("jwks.json")) << jwtx::make_jwks({key->public_jwk()});
+  std::ofstream(path("huge.txt")) << "a.b.c\n" << std::string(70000, 'x') << "\n";
+  const run_result r = run({"bench", "--tokens", path("huge.txt"), "--jwks", path("jwks.json")});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("line 2: a token of 70000 bytes"), std::string::npos) << r.err;
+  EXPECT_LT(r.err.size(), 300u);  // one line, not the token
+}
+
 TEST_F(CliBench, ReplayNeverPrintsAToken) {
   std::string error;
   auto key = jwtx::signing_key::generate(jwtx::algorithm::ES256, "replay-1", 2048, &error);

@@ -546,12 +546,23 @@ std::optional<workload> load_replay(const replay_config& cfg, std::string* why) 
   }
   w.keys = built.set;
   std::string_view text = cfg.tokens_text;
+  std::size_t line_number = 0;
   while (!text.empty()) {
     const std::size_t nl = text.find('\n');
     std::string_view line = text.substr(0, nl);
     text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
     while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.remove_suffix(1);
+    ++line_number;
     if (line.empty()) continue;
+    // The pipeline refuses longer tokens (too_large) before verifying them: a replay of such a
+    // token would measure refusals, so it is an error of the input instead.
+    if (line.size() > kMaxReplayTokenBytes) {
+      if (why)
+        *why = cfg.tokens_name + " line " + std::to_string(line_number) + ": a token of " +
+               std::to_string(line.size()) + " bytes (at most " +
+               std::to_string(kMaxReplayTokenBytes) + ")";
+      return std::nullopt;
+    }
     workload_token t;
     t.token = std::string(line);
     w.tokens.push_back(std::move(t));
@@ -573,7 +584,7 @@ std::optional<workload> load_replay(const replay_config& cfg, std::string* why) 
     const double now = *cfg.now;
     o.claims.clock = [now] { return now; };
   }
-  o.max_token_bytes = 64 * 1024;
+  o.max_token_bytes = kMaxReplayTokenBytes;
   std::string bad;
   if (validate_options(o, &bad) != status::ok) {
     if (why) *why = bad;

@@ -130,6 +130,8 @@ std::optional<workload> build_workload(const workload_config& cfg, std::string* 
 
 // Replay: |tokens_text| one token per line (sent in file order, cyclically), verified against the
 // JWKS with the given policy. |algs| empty: every algorithm. |now|: the clock (nullopt: real time).
+// Longest replayed token (the pipeline's largest slot); a longer line is an error.
+inline constexpr std::size_t kMaxReplayTokenBytes = 64 * 1024;
 struct replay_config {
   std::string tokens_text, tokens_name;
   std::string jwks_text, jwks_name;
