@@ -131,6 +131,20 @@ TEST_F(CapacityWorkload, AWrongExpectationIsReported) {
   EXPECT_FALSE(all_as_expected(check_verdicts(copy)));
 }
 
+TEST(CapacityWorkloadBuild, AnyIssuerAndAudienceStringVerifies) {
+  workload_config c;
+  c.mix = {{jwtx::algorithm::HS256, 1}};
+  c.distinct_tokens = 20;
+  c.sequence_length = 64;
+  c.revoked_extra = 0;
+  c.issuer = "https://idp.example/\"quoted\"\\";
+  c.audience = "api \u00e9";
+  std::string why;
+  const std::optional<workload> w = build_workload(c, &why);
+  ASSERT_TRUE(w) << why;
+  EXPECT_TRUE(all_as_expected(check_verdicts(*w)));
+}
+
 TEST(CapacityZipf, UniformWhenTheExponentIsZero) {
   const zipf_table z(4, 0);
   for (const double p : z.probabilities()) EXPECT_DOUBLE_EQ(p, 0.25);

@@ -12,6 +12,7 @@
 #include <random>
 #include <set>
 
+#include "engine/json_writer.h"
 #include "engine/jws/base64url/base64url.h"
 #include "engine/signer.h"
 #include "tools/jwtx/bench/zipf.h"
@@ -275,14 +276,16 @@ std::string hex(std::uint64_t x) {
 }
 
 // Claims JSON of |bytes| bytes (at least the fixed members' size), padded with a "pad" claim.
-std::string claims_json(const workload_config& c, std::string_view iss, std::string_view aud,
-                        double exp, const std::string& jti, std::size_t user, std::size_t bytes) {
-  std::string p = "{\"iss\":\"" + std::string(iss) + "\",\"sub\":\"user-" + std::to_string(user) +
-                  "\",\"aud\":\"" + std::string(aud) +
-                  "\",\"exp\":" + std::to_string(static_cast<std::int64_t>(exp)) +
-                  ",\"iat\":" + std::to_string(static_cast<std::int64_t>(kNow - 60)) +
-                  ",\"jti\":\"" + jti + "\",\"scope\":\"openid profile orders:read\"";
-  (void)c;
+std::string claims_json(std::string_view iss, std::string_view aud, double exp,
+                        const std::string& jti, std::size_t user, std::size_t bytes) {
+  // iss and aud may come from a workload file: escaped, so any string makes valid JSON.
+  std::string p = "{\"iss\":";
+  append_json_string(p, iss);
+  p += ",\"sub\":\"user-" + std::to_string(user) + "\",\"aud\":";
+  append_json_string(p, aud);
+  p += ",\"exp\":" + std::to_string(static_cast<std::int64_t>(exp)) +
+       ",\"iat\":" + std::to_string(static_cast<std::int64_t>(kNow - 60)) + ",\"jti\":\"" + jti +
+       "\",\"scope\":\"openid profile orders:read\"";
   const std::size_t fixed = p.size() + std::string_view(",\"pad\":\"\"}").size();
   p += ",\"pad\":\"" + std::string(bytes > fixed ? bytes - fixed : 0, 'p') + "\"}";
   return p;
@@ -449,7 +452,7 @@ std::optional<workload> build_workload(const workload_config& cfg, std::string* 
     if (c.reason == invalid_reason::wrong_issuer) iss = "https://other-issuer.bench";
     if (c.reason == invalid_reason::wrong_audience) aud = "billing-api";
     if (c.reason == invalid_reason::expired) exp = kNow - 3600 - cfg.leeway_seconds;
-    const std::string body = claims_json(cfg, iss, aud, exp, jti, i, plan[i].claims_bytes);
+    const std::string body = claims_json(iss, aud, exp, jti, i, plan[i].claims_bytes);
     std::string token;
     if (c.reason == invalid_reason::alg_none) {
       token = base64url::encode("{\"alg\":\"none\",\"typ\":\"JWT\"}") + "." +
