@@ -208,7 +208,7 @@ bool run_bench(const workload& w, const run_options& o, report* out, std::string
   crypto_ceiling& c = out->ceiling;
   if (std::isfinite(c.rps_per_core) && c.rps_per_core > 0) {
     c.jwtx_ratio = nocache.achieved_rps / c.rps_per_core;
-    if (out->closed_loop.front().workers == 1)
+    if (out->closed_loop.front().workers == 1 && w.engine->cache() != nullptr)  // else no cache
       c.jwtx_ratio_with_cache = out->closed_loop.front().achieved_rps / c.rps_per_core;
   }
 
