@@ -124,6 +124,32 @@ TEST(CapacityOutput, QuietMachineIsNotBusy) {
   EXPECT_TRUE(busy_before(m));
 }
 
+TEST(CapacityOutput, ProgressBarDrawsInPlaceAndErasesItself) {
+  std::FILE* f = std::tmpfile();
+  ASSERT_NE(f, nullptr);
+  {
+    progress_bar bar(f, true);
+    bar.update(0.5, "closed loop");
+  }  // the destructor erases
+  std::rewind(f);
+  char buf[256] = {};
+  const std::size_t n = std::fread(buf, 1, sizeof buf - 1, f);
+  std::fclose(f);
+  const std::string out(buf, n);
+  EXPECT_TRUE(out.starts_with("\r\033[K[###############")) << out;
+  EXPECT_NE(out.find(" 50 % closed loop"), std::string::npos) << out;
+  EXPECT_TRUE(out.ends_with("\r\033[K")) << out;
+
+  std::FILE* g = std::tmpfile();
+  ASSERT_NE(g, nullptr);
+  {
+    progress_bar off(g, false);
+    off.update(0.5, "closed loop");
+  }
+  EXPECT_EQ(std::ftell(g), 0);  // disabled: not a byte
+  std::fclose(g);
+}
+
 }  // namespace
 
 #endif  // JWTX_CAPACITY
