@@ -173,6 +173,12 @@ TEST_F(CliBench, ReplayNeverPrintsAToken) {
   const run_result json = run(json_args);
   ASSERT_EQ(json.exit_code, 0) << json.err;
   expect_no_token(json, tokens);
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  ASSERT_EQ(parser.parse(json.out).get(doc), simdjson::SUCCESS) << json.out;
+  double ceiling = 0;
+  EXPECT_EQ(doc["ceiling"]["rps_per_core"].get(ceiling), simdjson::SUCCESS);  // the replay's key
+  EXPECT_GT(ceiling, 0);
   // Nor a signature segment alone.
   for (const std::string& t : tokens) {
     EXPECT_EQ(table.out.find(t.substr(t.rfind('.') + 1)), std::string::npos);

@@ -2,8 +2,9 @@
 // but the signature check. Per algorithm of the workload, one of its valid tokens is checked over
 // and over with BoringSSL's own calls (hash of the signing input + RSA_verify /
 // RSA_verify_pss_mgf1 / ECDSA_do_verify / ED25519_verify, or HMAC()), on the key jwtx loaded for
-// it. The signature is decoded (and ECDSA's r||s parsed) once, outside the timed loop: no jwtx
-// code runs inside it. Single thread.
+// it (by kid; a kid-less token: the first key of its type that verifies it). The signature is
+// decoded (and ECDSA's r||s parsed) once, outside the timed loop: no jwtx code runs inside it.
+// Single thread.
 //
 // Errors: an algorithm whose cost could not be measured (no valid token of it, key not found)
 // keeps NaN; nothing throws.
