@@ -78,6 +78,13 @@ bool reaches_signature(invalid_reason r) noexcept {
          r != invalid_reason::malformed;
 }
 
+std::vector<std::pair<algorithm, double>> default_mix() {
+  return {{algorithm::RS256, 0.60},
+          {algorithm::ES256, 0.25},
+          {algorithm::EdDSA, 0.10},
+          {algorithm::HS256, 0.05}};
+}
+
 // ---- workload file ------------------------------------------------------------------------------
 
 namespace {

@@ -68,11 +68,12 @@ bool reaches_signature(invalid_reason r) noexcept;
 // Generated tokens are held in memory (up to ~5.5 KiB each): at most this many.
 inline constexpr std::size_t kMaxDistinctTokens = 1'000'000;
 
+// 60 % RS256, 25 % ES256, 10 % EdDSA, 5 % HS256. Out of line: GCC 12 at -O1 reports a false
+// -Wmaybe-uninitialized for this initializer list inlined into callers.
+std::vector<std::pair<algorithm, double>> default_mix();
+
 struct workload_config {
-  std::vector<std::pair<algorithm, double>> mix = {{algorithm::RS256, 0.60},
-                                                   {algorithm::ES256, 0.25},
-                                                   {algorithm::EdDSA, 0.10},
-                                                   {algorithm::HS256, 0.05}};
+  std::vector<std::pair<algorithm, double>> mix = default_mix();
   std::size_t min_claims_bytes = 200;  // claims JSON size range, inclusive
   std::size_t max_claims_bytes = 4096;
   double invalid_fraction = 0.05;                          // of the tokens sent
