@@ -7,8 +7,11 @@
 // which); 2 bad flag, bad workload file, unreadable or unwritable file.
 #include <unistd.h>
 
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <string>
@@ -46,9 +49,8 @@ std::optional<std::vector<unsigned>> parse_workers(const std::string& text, std:
   std::vector<unsigned> out;
   const std::vector<std::string> items = split_csv(text);
   for (const std::string& item : items) {
-    unsigned long n = 0;
-    const char* end = nullptr;
-    n = std::strtoul(item.c_str(), const_cast<char**>(&end), 10);
+    char* end = nullptr;
+    const unsigned long n = std::strtoul(item.c_str(), &end, 10);
     if (item.empty() || item[0] == '-' || *end != '\0' || n < 1 || n > 1024) {
       *why = "--workers: " + quote_input(item) + " is not a count in [1, 1024]";
       return std::nullopt;
