@@ -1,5 +1,5 @@
-// Load generators for jwtx::batch_pipeline, shared by bench/pipeline_bench.cc and the capacity
-// harness (bench/capacity.cc).
+// Load generators for jwtx::batch_pipeline, shared by bench/pipeline_bench.cc and `jwtx bench`
+// (tools/jwtx/bench/runner.cc).
 //
 // - completion_counter: the completion the load hands to submit(). Counts results (and optionally
 //   records the latency from the tag, a steady_ns() timestamp, to the completion) per arena slot,

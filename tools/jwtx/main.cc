@@ -1,4 +1,4 @@
-// jwtx — command-line front end: verify, decode, keygen, mint, revoke, serve.
+// jwtx — command-line front end: verify, decode, keygen, mint, revoke, serve, bench.
 #include <exception>
 #include <string>
 #include <vector>
@@ -9,6 +9,7 @@
 namespace jwtx::cli {
 verb add_revoke(CLI::App& app);  // tools/jwtx/revoke.cc
 verb add_serve(CLI::App& app);   // tools/jwtx/serve.cc
+verb add_bench(CLI::App& app);   // tools/jwtx/bench.cc
 }  // namespace jwtx::cli
 
 int main(int argc, char** argv) {
@@ -21,6 +22,7 @@ int main(int argc, char** argv) {
   std::vector<jwtx::cli::verb> verbs = {
       jwtx::cli::add_verify(app), jwtx::cli::add_decode(app), jwtx::cli::add_keygen(app),
       jwtx::cli::add_mint(app),   jwtx::cli::add_revoke(app), jwtx::cli::add_serve(app),
+      jwtx::cli::add_bench(app),
   };
   try {
     app.parse(argc, argv);
