@@ -57,6 +57,7 @@
 #include "bench/micro_suite.h"
 #include "engine/jws/algorithm.h"
 #include "engine/jws/base64url/base64url.h"
+#include "engine/jws/boringssl_names.h"
 #include "engine/jws/claims.h"
 #include "engine/jws/header.h"
 #include "engine/jws/json_rules.h"
@@ -101,17 +102,6 @@ double target_ratio(algorithm a) {
 }
 
 bool is_hmac(algorithm a) { return jwtx::required_key_type(a) == jwtx::key_type::oct; }
-
-const EVP_MD* md_for(algorithm a) {
-  switch (jwtx::hash_size(a)) {
-    case 48:
-      return EVP_sha384();
-    case 64:
-      return EVP_sha512();
-    default:
-      return EVP_sha256();
-  }
-}
 
 // One-shot digest of |in| with |a|'s hash into |out| (64 bytes); returns the digest length.
 std::size_t digest(algorithm a, std::string_view in, std::uint8_t* out) {
@@ -248,7 +238,8 @@ bool make_env(bench_env& env) {
     }
     if (is_hmac(a)) {
       const std::string& secret = c->key->hmac_secret();
-      if (!HMAC_Init_ex(c->hmac_key.get(), secret.data(), secret.size(), md_for(a), nullptr))
+      if (!HMAC_Init_ex(c->hmac_key.get(), secret.data(), secret.size(),
+                        jwtx::detail::digest_for(a), nullptr))
         return fail("HMAC_Init_ex", name);
     }
     env.cases.push_back(std::move(c));
@@ -397,7 +388,7 @@ const std::uint8_t* sig_bytes(const alg_case* c) {
 
 void bm_ceiling_hmac_oneshot(benchmark::State& state, const alg_case* c) {
   const std::string& secret = c->key->hmac_secret();
-  const EVP_MD* md = md_for(c->alg);
+  const EVP_MD* md = jwtx::detail::digest_for(c->alg);
   std::uint8_t mac[EVP_MAX_MD_SIZE];
   unsigned mac_len = 0;
   for (auto _ : state) {
@@ -462,7 +453,7 @@ void bm_alt_hs256_sha_ctx(benchmark::State& state, const alg_case* c) {
 
 void bm_ceiling_rsa(benchmark::State& state, const alg_case* c) {
   RSA* rsa = c->key->rsa();
-  const EVP_MD* md = md_for(c->alg);
+  const EVP_MD* md = jwtx::detail::digest_for(c->alg);
   const bool pss =
       c->alg == algorithm::PS256 || c->alg == algorithm::PS384 || c->alg == algorithm::PS512;
   const int nid = EVP_MD_type(md);

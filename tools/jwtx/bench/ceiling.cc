@@ -14,22 +14,12 @@
 #include <string>
 
 #include "engine/jws/base64url/base64url.h"
+#include "engine/jws/boringssl_names.h"
 #include "engine/jws/token_view.h"
 #include "engine/keys/key_set.h"
 
 namespace jwtx::capacity {
 namespace {
-
-const EVP_MD* md_for(algorithm a) {
-  switch (hash_size(a)) {
-    case 48:
-      return EVP_sha384();
-    case 64:
-      return EVP_sha512();
-    default:
-      return EVP_sha256();
-  }
-}
 
 // One algorithm's inputs, prepared outside the timed loop.
 struct sample {
@@ -44,7 +34,7 @@ struct sample {
 bool verify_once(const sample& s) {
   const auto* in = reinterpret_cast<const std::uint8_t*>(s.signing_input.data());
   const auto* sig = reinterpret_cast<const std::uint8_t*>(s.signature.data());
-  const EVP_MD* md = md_for(s.alg);
+  const EVP_MD* md = jwtx::detail::digest_for(s.alg);
   std::uint8_t d[EVP_MAX_MD_SIZE];
   unsigned d_len = 0;
   switch (required_key_type(s.alg)) {
