@@ -253,7 +253,7 @@ int run(const bench_flags& f) {
 
   ro.duration_seconds = f.duration_opt->count() > 0 ? f.duration
                         : cfg.duration_seconds      ? *cfg.duration_seconds
-                        : f.quick                   ? 1.0
+                        : f.quick                   ? 2.0
                                                     : 3.0;
   if (ro.workers.empty()) ro.workers = cfg.workers;
   if (!cfg.rate_fractions.empty()) ro.rate_fractions = cfg.rate_fractions;
@@ -301,7 +301,7 @@ verb add_bench(CLI::App& app) {
   f->duration_opt = cmd->add_option("--duration", f->duration, "Seconds per point (default 3)")
                         ->check(seconds_in(0.01, 3600));
   cmd->add_flag("--quick", f->quick,
-                "Demo preset: 5000 distinct tokens, cache 1024, 1 s per point");
+                "Demo preset: 5000 distinct tokens, cache 1024, 2 s per point");
   cmd->add_option("--workers", f->workers,
                   "Closed-loop worker counts: N (1..N) or a list 1,2,4 (default: 1, 2, 4, ... all "
                   "cores)");
