@@ -5,9 +5,11 @@
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
+#include <cmath>
 #include <string>
 
 #include "tools/jwtx/bench/output.h"
+#include "tools/jwtx/bench/runner.h"
 
 namespace {
 
@@ -55,6 +57,10 @@ TEST(CapacityOutput, JsonParsesBackWithNullForNotMeasured) {
   EXPECT_EQ(s, "Test CPU \"quoted\"");
   bool busy = false;
   ASSERT_EQ(doc["machine"]["busy_before"].get(busy), simdjson::SUCCESS);
+  EXPECT_TRUE(doc["machine"]["other_cpu_seconds"].is_null());  // not measured: null, never 0
+  bool disturbed_run = true;
+  ASSERT_EQ(doc["machine"]["disturbed"].get(disturbed_run), simdjson::SUCCESS);
+  EXPECT_FALSE(disturbed_run);
   EXPECT_TRUE(busy);
   EXPECT_TRUE(doc["machine"]["wall_seconds"].is_null());
   EXPECT_TRUE(doc["machine"]["load_average_before"].at(1).is_null());
@@ -106,13 +112,46 @@ TEST(CapacityOutput, CsvHasOneRowPerPointAndEmptyCellsForNaN) {
   for (const std::string& l : lines) EXPECT_EQ(l.find("nan"), std::string::npos) << l;
 }
 
-TEST(CapacityOutput, TableLabelsUnitsAndWarnsWhenBusy) {
-  const std::string t = render_table(sample_report(), 1.0);
-  for (const char* label : {"tokens/s", "p50 ms", "p99 ms", "p99.9 ms", "CPU s/Mt", "cache %",
-                            "offered/s", "load avg", "saturated", "plan: four cores"})
+TEST(CapacityOutput, TableLabelsUnitsAndWarnsWhenDisturbed) {
+  report r = sample_report();
+  r.machine.wall_seconds = 10;
+  r.machine.other_cpu_seconds = 5;  // half a core used by others during the run
+  const std::string t = render_table(r, 1.0);
+  for (const char* label :
+       {"tokens/s", "p50 ms", "p99 ms", "p99.9 ms", "CPU s/Mt", "cache %", "offered/s", "load avg",
+        "saturated", "plan: four cores", "5.0 s CPU used by other processes"})
     EXPECT_NE(t.find(label), std::string::npos) << label;
-  EXPECT_NE(t.find("warning:"), std::string::npos);
+  EXPECT_NE(t.find("warning:  other processes used 0.50 cores"), std::string::npos) << t;
   EXPECT_EQ(t.find("nan"), std::string::npos);
+}
+
+TEST(CapacityOutput, HighLoadAverageButQuietRunIsANoteNotAWarning) {
+  report r = sample_report();  // load average 3.5 before: busy_before
+  r.machine.wall_seconds = 10;
+  r.machine.other_cpu_seconds = 0.2;  // 0.02 cores
+  const std::string t = render_table(r, 1.0);
+  EXPECT_EQ(t.find("warning:"), std::string::npos) << t;
+  EXPECT_NE(t.find("note:     the load average was 3.50"), std::string::npos) << t;
+}
+
+TEST(CapacityOutput, DisturbedIsOtherCpuOverWall) {
+  machine_info m;
+  EXPECT_FALSE(disturbed(m));  // not measured
+  m.wall_seconds = 10;
+  m.other_cpu_seconds = 0.9;
+  EXPECT_FALSE(disturbed(m));
+  m.other_cpu_seconds = 1.0;
+  EXPECT_TRUE(disturbed(m));
+  m.wall_seconds = 0;
+  EXPECT_FALSE(disturbed(m));
+}
+
+TEST(CapacityOutput, MachineBusySecondsIsReadAndNeverGoesBack) {
+  const double a = machine_busy_seconds();
+  ASSERT_TRUE(std::isfinite(a));  // Linux: /proc/stat
+  volatile double x = 0;
+  for (int i = 0; i < 2000000; ++i) x = x + 1;
+  EXPECT_GE(machine_busy_seconds(), a);
 }
 
 TEST(CapacityOutput, QuietMachineIsNotBusy) {

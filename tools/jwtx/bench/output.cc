@@ -135,6 +135,11 @@ bool busy_before(const machine_info& m) noexcept {
   return std::isfinite(load1) && load1 >= std::max(0.5, 0.25 * m.logical_cores);
 }
 
+bool disturbed(const machine_info& m) noexcept {
+  return std::isfinite(m.other_cpu_seconds) && m.wall_seconds > 0 &&
+         m.other_cpu_seconds / m.wall_seconds >= 0.1;
+}
+
 std::string render_table(const report& r, double duration_seconds) {
   std::string out;
   const machine_info& m = r.machine;
@@ -149,10 +154,20 @@ std::string render_table(const report& r, double duration_seconds) {
   appendf(out, "run:      %s s wall, %s s CPU (%s cores busy on average)\n",
           cell(m.wall_seconds, 1).c_str(), cell(m.cpu_seconds, 1).c_str(),
           cell(m.cpu_seconds / m.wall_seconds, 2).c_str());
-  if (busy_before(m))
+  if (std::isfinite(m.other_cpu_seconds))
     appendf(out,
-            "warning:  the load average was already %.2f before the run: another process was "
-            "busy, the rates below are lower than on an idle machine\n",
+            "others:   %s s CPU used by other processes during the run (%s cores on average)\n",
+            cell(m.other_cpu_seconds, 1).c_str(),
+            cell(m.other_cpu_seconds / m.wall_seconds, 2).c_str());
+  if (disturbed(m))
+    appendf(out,
+            "warning:  other processes used %.2f cores on average during the run: the rates below "
+            "are lower than on an idle machine\n",
+            m.other_cpu_seconds / m.wall_seconds);
+  else if (busy_before(m))
+    appendf(out,
+            "note:     the load average was %.2f before the run (recent work, e.g. the build), "
+            "but the run itself was not disturbed\n",
             m.load_average_before[0]);
   appendf(out, "workload: %s, %llu distinct tokens of %llu..%llu bytes", w.source.c_str(),
           static_cast<unsigned long long>(w.distinct_tokens),
@@ -246,6 +261,9 @@ std::string render_json(const report& r) {
          "],";
   json_key(out, "busy_before");
   out += busy_before(m) ? "true," : "false,";
+  json_num(out, "other_cpu_seconds", m.other_cpu_seconds);
+  json_key(out, "disturbed");
+  out += disturbed(m) ? "true," : "false,";
   json_num(out, "wall_seconds", m.wall_seconds);
   json_num(out, "cpu_seconds", m.cpu_seconds);
   out.back() = '}';

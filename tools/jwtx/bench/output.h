@@ -30,6 +30,12 @@ std::string render_csv(const report& r);
 // (at least 0.5, or a quarter of the cores when more): the report then carries a warning.
 bool busy_before(const machine_info& m) noexcept;
 
+// True when other processes (or the hypervisor's steal) used at least a tenth of a core on
+// average during the run (machine_info::other_cpu_seconds over wall_seconds): the report then
+// warns that the rates are lower than on an idle machine. The measured answer; busy_before() only
+// hints (a build that just finished still raises the 1-minute load average).
+bool disturbed(const machine_info& m) noexcept;
+
 // A one-line bar on |out| (stderr), redrawn in place; finish() erases it. Disabled: does nothing.
 class progress_bar {
  public:

@@ -29,6 +29,11 @@ struct machine_info {
   double load_average_after[3] = {kNotMeasured, kNotMeasured, kNotMeasured};
   double wall_seconds = kNotMeasured;  // the whole run
   double cpu_seconds = kNotMeasured;   // process user + system time over the whole run
+  // CPU seconds the rest of the machine used during the run (every CPU's busy time in /proc/stat,
+  // including time the hypervisor stole, minus cpu_seconds): the direct measure of a disturbed
+  // run, which a 1-minute load average (still raised by the build just before) is not.
+  double other_cpu_seconds = kNotMeasured;
+  double machine_busy_seconds_at_start = kNotMeasured;  // the /proc/stat reading it starts from
 };
 
 // One line of the workload's description (e.g. {"RS256", 0.60}, {"invalid: expired", 0.01}).

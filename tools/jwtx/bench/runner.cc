@@ -1,9 +1,11 @@
 #include "tools/jwtx/bench/runner.h"
 
 #include <time.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <ctime>
 #include <fstream>
@@ -23,6 +25,21 @@ double cpu_now() noexcept {
   timespec ts{};
   ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+double machine_busy_seconds() noexcept {
+  // First line: "cpu  user nice system idle iowait irq softirq steal guest guest_nice" in ticks;
+  // guest time is already inside user. Busy = everything but idle and iowait.
+  std::FILE* f = std::fopen("/proc/stat", "r");
+  if (f == nullptr) return kNotMeasured;
+  unsigned long long v[8] = {};
+  const int n = std::fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2],
+                            &v[3], &v[4], &v[5], &v[6], &v[7]);
+  std::fclose(f);
+  const long ticks = ::sysconf(_SC_CLK_TCK);
+  if (n < 7 || ticks <= 0) return kNotMeasured;
+  const unsigned long long busy = v[0] + v[1] + v[2] + v[5] + v[6] + (n == 8 ? v[7] : 0);
+  return static_cast<double>(busy) / static_cast<double>(ticks);
 }
 
 double monotonic_now() noexcept {
@@ -157,6 +174,7 @@ machine_info probe_machine() {
   std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &utc);
   m.started_utc = when;
   load_average(m.load_average_before);
+  m.machine_busy_seconds_at_start = machine_busy_seconds();
   return m;
 }
 
@@ -164,6 +182,9 @@ void finish_machine(machine_info& m, double wall_seconds, double cpu_seconds) {
   load_average(m.load_average_after);
   m.wall_seconds = wall_seconds;
   m.cpu_seconds = cpu_seconds;
+  // Ticks are coarse (10 ms per CPU): a small negative difference is rounding, not a measurement.
+  m.other_cpu_seconds =
+      std::max(0.0, machine_busy_seconds() - m.machine_busy_seconds_at_start - cpu_seconds);
 }
 
 bool run_bench(const workload& w, const run_options& o, report* out, std::string* why) {

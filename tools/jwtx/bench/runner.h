@@ -51,10 +51,13 @@ struct run_options {
 // The machine and its state before the run (load average before, start time); the caller ends
 // it with finish_machine() after its last measurement.
 machine_info probe_machine();
-// Fills load_average_after and the whole run's wall and CPU seconds (the caller's deltas of
-// monotonic_now() and cpu_now()).
+// Fills load_average_after, the whole run's wall and CPU seconds (the caller's deltas of
+// monotonic_now() and cpu_now()) and other_cpu_seconds.
 void finish_machine(machine_info& m, double wall_seconds, double cpu_seconds);
-double cpu_now() noexcept;        // process CPU seconds (all threads)
+double cpu_now() noexcept;  // process CPU seconds (all threads)
+// Busy CPU seconds of the whole machine so far (all CPUs, /proc/stat; steal included); NaN when
+// /proc/stat cannot be read.
+double machine_busy_seconds() noexcept;
 double monotonic_now() noexcept;  // steady seconds
 
 // Measures everything except planning. false (with *why) when a pipeline could not be created.
