@@ -16,6 +16,7 @@
 #include "engine/jws/base64url/base64url.h"
 #include "engine/signer.h"
 #include "tools/jwtx/bench/zipf.h"
+#include "tools/jwtx/yaml_reader.h"
 
 namespace jwtx::capacity {
 
@@ -89,102 +90,48 @@ std::vector<std::pair<algorithm, double>> default_mix() {
 
 namespace {
 
-// Walks a YAML tree; the first error is kept in *why as "<path>: <reason>".
-class file_reader {
- public:
-  explicit file_reader(std::string* why) : why_(why) {}
-
-  bool error(const std::string& path, const std::string& reason) {
-    if (why_) *why_ = path + ": " + reason;
-    return false;
-  }
-  bool keys_in(const YAML::Node& n, const std::string& path,
-               std::initializer_list<std::string_view> known) {
-    if (!n.IsMap()) return error(path, "expected a map");
-    for (const auto& kv : n) {
-      const std::string key = kv.first.IsScalar() ? kv.first.Scalar() : std::string();
-      if (std::find(known.begin(), known.end(), key) == known.end())
-        return error(under(path, key), "unknown key");
-    }
-    return true;
-  }
-  bool real(const YAML::Node& n, const std::string& path, double lo, double hi, double* out) {
-    if (!n.IsScalar()) return error(path, "expected a number");
-    const std::string& text = n.Scalar();
-    errno = 0;
-    char* end = nullptr;
-    const double v = std::strtod(text.c_str(), &end);
-    if (text.empty() || end != text.c_str() + text.size() || errno != 0 || !std::isfinite(v))
-      return error(path, "expected a number");
-    if (v < lo || v > hi) {
-      char range[96];
-      std::snprintf(range, sizeof range, "out of range [%g, %g]", lo, hi);
-      return error(path, range);
-    }
-    *out = v;
-    return true;
-  }
-  template <class T>
-  bool whole(const YAML::Node& n, const std::string& path, double lo, double hi, T* out) {
-    double v = 0;
-    if (!real(n, path, lo, hi, &v)) return false;
-    if (v != std::floor(v)) return error(path, "expected a whole number");
-    *out = static_cast<T>(v);
-    return true;
-  }
-  bool text(const YAML::Node& n, const std::string& path, std::string* out) {
-    if (!n.IsScalar() || n.Scalar().empty()) return error(path, "expected a non-empty string");
-    *out = n.Scalar();
-    return true;
-  }
-  static std::string under(const std::string& path, const std::string& key) {
-    return path.empty() ? key : path + "." + key;
-  }
-
- private:
-  std::string* why_;
-};
+using file_reader = jwtx::cli::yaml_reader;  // tools/jwtx/yaml_reader.h
 
 bool read_mix(file_reader& r, const YAML::Node& n, workload_config* c) {
-  if (!n.IsMap() || n.size() == 0) return r.error("mix", "expected a map of algorithm -> weight");
+  if (!n.IsMap() || n.size() == 0) return r.fail("mix", "expected a map of algorithm -> weight");
   c->mix.clear();
   for (const auto& kv : n) {
     const std::string name = kv.first.Scalar();
     const std::string path = "mix." + name;
     const std::optional<algorithm> a = algorithm_from_name(name);
-    if (!a) return r.error(path, "unknown algorithm");
+    if (!a) return r.fail(path, "unknown algorithm");
     double w = 0;
-    if (!r.real(kv.second, path, 0, 1e6, &w)) return false;
+    if (!r.number(kv.second, path, 0, 1e6, &w)) return false;
     if (w > 0) c->mix.emplace_back(*a, w);
   }
-  if (c->mix.empty()) return r.error("mix", "every weight is 0");
+  if (c->mix.empty()) return r.fail("mix", "every weight is 0");
   return true;
 }
 
 bool read_invalid(file_reader& r, const YAML::Node& n, workload_config* c) {
-  if (!r.keys_in(n, "invalid", {"fraction", "reasons"})) return false;
-  if (n["fraction"] && !r.real(n["fraction"], "invalid.fraction", 0, 1, &c->invalid_fraction))
+  if (!r.map(n, "invalid", {"fraction", "reasons"})) return false;
+  if (n["fraction"] && !r.number(n["fraction"], "invalid.fraction", 0, 1, &c->invalid_fraction))
     return false;
   if (const YAML::Node rs = n["reasons"]) {
     if (!rs.IsMap() || rs.size() == 0)
-      return r.error("invalid.reasons", "expected a map of reason -> weight");
+      return r.fail("invalid.reasons", "expected a map of reason -> weight");
     c->reasons.clear();
     for (const auto& kv : rs) {
       const std::string path = "invalid.reasons." + kv.first.Scalar();
       const std::optional<invalid_reason> reason = parse_reason(kv.first.Scalar());
-      if (!reason) return r.error(path, "unknown reason");
+      if (!reason) return r.fail(path, "unknown reason");
       double w = 0;
-      if (!r.real(kv.second, path, 0, 1e6, &w)) return false;
+      if (!r.number(kv.second, path, 0, 1e6, &w)) return false;
       if (w > 0) c->reasons.emplace_back(*reason, w);
     }
-    if (c->reasons.empty()) return r.error("invalid.reasons", "every weight is 0");
+    if (c->reasons.empty()) return r.fail("invalid.reasons", "every weight is 0");
   }
   return true;
 }
 
 bool read_lists(file_reader& r, const YAML::Node& root, workload_config* c) {
   if (const YAML::Node w = root["workers"]) {
-    if (!w.IsSequence() || w.size() == 0) return r.error("workers", "expected a list of counts");
+    if (!w.IsSequence() || w.size() == 0) return r.fail("workers", "expected a list of counts");
     c->workers.clear();
     for (std::size_t i = 0; i < w.size(); ++i) {
       unsigned n = 0;
@@ -194,11 +141,11 @@ bool read_lists(file_reader& r, const YAML::Node& root, workload_config* c) {
   }
   if (const YAML::Node f = root["rate_fractions"]) {
     if (!f.IsSequence() || f.size() == 0)
-      return r.error("rate_fractions", "expected a list of fractions");
+      return r.fail("rate_fractions", "expected a list of fractions");
     c->rate_fractions.clear();
     for (std::size_t i = 0; i < f.size(); ++i) {
       double v = 0;
-      if (!r.real(f[i], "rate_fractions[" + std::to_string(i) + "]", 0.001, 10, &v)) return false;
+      if (!r.number(f[i], "rate_fractions[" + std::to_string(i) + "]", 0.001, 10, &v)) return false;
       c->rate_fractions.push_back(v);
     }
   }
@@ -213,43 +160,44 @@ std::optional<workload_config> parse_workload(std::string_view text, std::string
   workload_config c = base;
   try {
     const YAML::Node root = YAML::Load(std::string(text));
-    if (!r.keys_in(root, "(top level)",
-                   {"mix", "claims_bytes", "invalid", "distinct_tokens", "zipf_exponent",
-                    "cache_entries", "revoked_extra", "leeway_seconds", "issuer", "audience",
-                    "seed", "duration_seconds", "workers", "rate_fractions"}))
+    if (!r.map(root, "(top level)",
+               {"mix", "claims_bytes", "invalid", "distinct_tokens", "zipf_exponent",
+                "cache_entries", "revoked_extra", "leeway_seconds", "issuer", "audience", "seed",
+                "duration_seconds", "workers", "rate_fractions"}))
       return std::nullopt;
     if (root["mix"] && !read_mix(r, root["mix"], &c)) return std::nullopt;
     if (const YAML::Node s = root["claims_bytes"]) {
-      if (!r.keys_in(s, "claims_bytes", {"min", "max"})) return std::nullopt;
+      if (!r.map(s, "claims_bytes", {"min", "max"})) return std::nullopt;
       if (s["min"] && !r.whole(s["min"], "claims_bytes.min", 100, 60000, &c.min_claims_bytes))
         return std::nullopt;
       if (s["max"] && !r.whole(s["max"], "claims_bytes.max", 100, 60000, &c.max_claims_bytes))
         return std::nullopt;
       if (c.min_claims_bytes > c.max_claims_bytes) {
-        r.error("claims_bytes", "min is larger than max");
+        r.fail("claims_bytes", "min is larger than max");
         return std::nullopt;
       }
     }
     if (root["invalid"] && !read_invalid(r, root["invalid"], &c)) return std::nullopt;
     double seed = 0, duration = 0;
-    const bool ok = (!root["distinct_tokens"] ||
-                     r.whole(root["distinct_tokens"], "distinct_tokens", 1,
-                             static_cast<double>(kMaxDistinctTokens), &c.distinct_tokens)) &&
-                    (!root["zipf_exponent"] ||
-                     r.real(root["zipf_exponent"], "zipf_exponent", 0, 5, &c.zipf_exponent)) &&
-                    (!root["cache_entries"] ||
-                     r.whole(root["cache_entries"], "cache_entries", 0,
-                             static_cast<double>(kMaxCacheEntries), &c.cache_entries)) &&
-                    (!root["revoked_extra"] ||
-                     r.whole(root["revoked_extra"], "revoked_extra", 0, 1e6, &c.revoked_extra)) &&
-                    (!root["leeway_seconds"] || r.real(root["leeway_seconds"], "leeway_seconds", 0,
-                                                       86400, &c.leeway_seconds)) &&
-                    (!root["issuer"] || r.text(root["issuer"], "issuer", &c.issuer)) &&
-                    (!root["audience"] || r.text(root["audience"], "audience", &c.audience)) &&
-                    (!root["seed"] || r.whole(root["seed"], "seed", 0, 9e15, &seed)) &&
-                    (!root["duration_seconds"] ||
-                     r.real(root["duration_seconds"], "duration_seconds", 0.01, 3600, &duration)) &&
-                    read_lists(r, root, &c);
+    const bool ok =
+        (!root["distinct_tokens"] ||
+         r.whole(root["distinct_tokens"], "distinct_tokens", 1,
+                 static_cast<double>(kMaxDistinctTokens), &c.distinct_tokens)) &&
+        (!root["zipf_exponent"] ||
+         r.number(root["zipf_exponent"], "zipf_exponent", 0, 5, &c.zipf_exponent)) &&
+        (!root["cache_entries"] ||
+         r.whole(root["cache_entries"], "cache_entries", 0, static_cast<double>(kMaxCacheEntries),
+                 &c.cache_entries)) &&
+        (!root["revoked_extra"] ||
+         r.whole(root["revoked_extra"], "revoked_extra", 0, 1e6, &c.revoked_extra)) &&
+        (!root["leeway_seconds"] ||
+         r.number(root["leeway_seconds"], "leeway_seconds", 0, 86400, &c.leeway_seconds)) &&
+        (!root["issuer"] || r.non_empty_string(root["issuer"], "issuer", &c.issuer)) &&
+        (!root["audience"] || r.non_empty_string(root["audience"], "audience", &c.audience)) &&
+        (!root["seed"] || r.whole(root["seed"], "seed", 0, 9e15, &seed)) &&
+        (!root["duration_seconds"] ||
+         r.number(root["duration_seconds"], "duration_seconds", 0.01, 3600, &duration)) &&
+        read_lists(r, root, &c);
     if (!ok) return std::nullopt;
     if (root["seed"]) c.seed = static_cast<std::uint64_t>(seed);
     if (root["duration_seconds"]) c.duration_seconds = duration;
